@@ -1,0 +1,94 @@
+/**
+ * The activity contract between workflows and the side-effecting world. Workflows import this file
+ * with `import type` only; `createActivities` in ./index.ts implements it over core + store.
+ * Every payload is small plain JSON: datasets, programs and reports travel as store ids.
+ */
+import type { Fields } from '../core/types';
+import type { TaskSpec } from '../core/task-spec';
+
+/** One piece of user feedback as the learner accepted it. */
+export interface FeedbackRecord {
+  predictionId: string;
+  input: Fields;
+  predicted: Fields;
+  correct: Fields;
+  /** Version that made the prediction (stamped by the learner with its active version when absent). */
+  versionId: string | null;
+  /** Workflow time in ms when the learner accepted it. */
+  receivedAt: number;
+}
+
+export interface DatasetSummary {
+  datasetId: string;
+  train: number;
+  val: number;
+  holdout: number;
+  corrections: number;
+}
+
+export interface EvalSummary {
+  reportId: string;
+  versionId: string;
+  split: 'val' | 'holdout';
+  n: number;
+  accuracy: number;
+  p50Ms: number;
+  p95Ms: number;
+  lmCalls: number;
+  errors: number;
+}
+
+export interface OptimizeSummary {
+  versionId: string;
+  optimizer: string;
+  demos: number;
+  /** Candidate programs the optimizer scored (random search), best first. */
+  candidates: { label: string; score: number }[];
+  lmCalls: number;
+}
+
+export interface GateResult {
+  action: 'promote' | 'reject' | 'keep';
+  reason: string;
+  baseline: { versionId: string; accuracy: number; p50Ms: number };
+  candidate: { versionId: string; accuracy: number; p50Ms: number };
+  accuracyDelta: number;
+  ci95: [number, number];
+  pValue: number;
+  p50DeltaMs: number;
+}
+
+export interface PointerChange {
+  active: string | null;
+  previous: string | null;
+  /** False when compare-and-set found the pointer already where it should be (an idempotent retry). */
+  changed: boolean;
+}
+
+export interface LiveMetrics {
+  versionId: string;
+  n: number;
+  correct: number;
+  accuracy: number | null;
+}
+
+export interface KkachiActivities {
+  /** Insert feedback, unique by prediction id; re-delivery is a no-op. */
+  persistFeedback(task: string, records: FeedbackRecord[]): Promise<{ inserted: number; duplicates: number }>;
+  /** Store the spec's zero-shot program as a version and make it active if the task has none. */
+  ensureBaseline(spec: TaskSpec): Promise<{ versionId: string; active: string }>;
+  /** Snapshot seed examples + all corrections so far into train/val (split by seed) + holdout. */
+  buildDataset(spec: TaskSpec, opts: { cycle: number }): Promise<DatasetSummary>;
+  /** Run the spec's optimizer on a dataset snapshot; heartbeats progress and resumes from it. */
+  optimize(spec: TaskSpec, opts: { datasetId: string; parentVersionId: string; cycle: number }): Promise<OptimizeSummary>;
+  /** Evaluate a version on a split of a dataset snapshot; heartbeats progress. */
+  evaluate(spec: TaskSpec, opts: { versionId: string; datasetId: string; split: 'val' | 'holdout' }): Promise<EvalSummary>;
+  /** Paired A/B comparison of two reports on the same examples + the spec's decision rule. */
+  compare(spec: TaskSpec, opts: { baselineReportId: string; candidateReportId: string }): Promise<GateResult>;
+  /** Compare-and-set `active` to versionId when it equals expectedActive (or already is versionId). */
+  promote(task: string, opts: { versionId: string; expectedActive: string | null; actor: string; reason: string }): Promise<PointerChange>;
+  /** Compensation: make `previous` active again if `active` is still fromVersionId. */
+  restorePrevious(task: string, opts: { fromVersionId: string; actor: string; reason: string }): Promise<PointerChange>;
+  /** Accuracy of a version on feedback received since sinceMs (a confirmation is correct, a correction wrong). */
+  liveMetrics(task: string, opts: { versionId: string; sinceMs: number }): Promise<LiveMetrics>;
+}

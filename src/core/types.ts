@@ -1,0 +1,28 @@
+/** Plain data shared across the core library. */
+
+export type FieldValue = string | number | boolean;
+export type Fields = Record<string, FieldValue>;
+
+/** One labelled example: the signature's input fields and the expected output fields. */
+export interface Example {
+  id: string;
+  inputs: Fields;
+  outputs: Fields;
+}
+
+/** A few-shot demonstration; `augmented` marks a bootstrapped trace (DSPy's `augmented=True`). */
+export interface Demo {
+  inputs: Fields;
+  outputs: Fields;
+  augmented?: boolean;
+}
+
+export interface PredictionFailure {
+  kind: 'parse' | 'lm';
+  message: string;
+}
+
+/** The result of one forward pass; a failure is data (scored as wrong), never a thrown error. */
+export type Prediction =
+  | { ok: true; outputs: Fields; raw: string; latencyMs: number; cached: boolean; promptTokens: number; completionTokens: number }
+  | { ok: false; error: PredictionFailure; raw?: string; latencyMs: number; cached: boolean; promptTokens: number; completionTokens: number };
