@@ -1,0 +1,102 @@
+/**
+ * Response cache in front of any provider: re-running an evaluation or an optimizer with the same
+ * seed replays identical requests for free, which is what makes optimization reproducible.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { canonicalJson, sha256Hex } from '../canonical';
+import type { ChatMessage, Completion, CompletionOptions, LM } from './types';
+
+const entrySchema = z.object({
+  v: z.literal(1),
+  lm: z.string(),
+  text: z.string(),
+  usage: z.object({ promptTokens: z.number(), completionTokens: z.number() }),
+});
+type CacheEntry = z.infer<typeof entrySchema>;
+
+/**
+ * Everything that changes the reply, and nothing else: the provider id (never a key or secret),
+ * the messages and sampling settings, and the rollout id that deliberately separates repeats.
+ */
+export function cacheKey(lmId: string, messages: ChatMessage[], options: CompletionOptions): string {
+  return sha256Hex(
+    canonicalJson({
+      lm: lmId,
+      messages: messages.map(({ role, content }) => ({ role, content })),
+      temperature: options.temperature,
+      maxTokens: options.maxTokens,
+      stop: options.stop,
+      rolloutId: options.rolloutId,
+      choices: options.choices,
+    }),
+  );
+}
+
+export class CachedLM implements LM {
+  readonly id: string;
+  /** Identical concurrent requests share one provider call. */
+  private readonly inFlight = new Map<string, Promise<Completion>>();
+
+  constructor(
+    private readonly inner: LM,
+    private readonly dir: string,
+  ) {
+    this.id = inner.id;
+  }
+
+  async complete(messages: ChatMessage[], options: CompletionOptions = {}): Promise<Completion> {
+    if (options.cache === false) return this.inner.complete(messages, options);
+    const started = performance.now();
+    const key = cacheKey(this.inner.id, messages, options);
+    const pending = this.inFlight.get(key);
+    if (pending) return { ...(await pending), cached: true, latencyMs: performance.now() - started };
+
+    // Registered before the first await so a concurrent twin joins instead of racing to the provider.
+    const call = this.lookupOrFetch(key, messages, options, started);
+    this.inFlight.set(key, call);
+    try {
+      return await call;
+    } finally {
+      this.inFlight.delete(key);
+    }
+  }
+
+  private async lookupOrFetch(key: string, messages: ChatMessage[], options: CompletionOptions, started: number): Promise<Completion> {
+    const stored = await this.read(key);
+    if (stored) return { text: stored.text, usage: { ...stored.usage }, cached: true, latencyMs: performance.now() - started };
+    const completion = await this.inner.complete(messages, options);
+    await this.write(key, { v: 1, lm: this.inner.id, text: completion.text, usage: completion.usage });
+    return completion;
+  }
+
+  private path(key: string): string {
+    return join(this.dir, key.slice(0, 2), `${key}.json`);
+  }
+
+  /** A missing, unreadable or corrupt entry is a miss; the next write replaces it. */
+  private async read(key: string): Promise<CacheEntry | undefined> {
+    try {
+      const parsed = entrySchema.safeParse(JSON.parse(await readFile(this.path(key), 'utf8')));
+      return parsed.success ? parsed.data : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Temp file + rename: readers and concurrent writers (other processes too) only ever see whole files. */
+  private async write(key: string, entry: CacheEntry): Promise<void> {
+    const file = this.path(key);
+    await mkdir(join(this.dir, key.slice(0, 2)), { recursive: true });
+    const tmp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+    try {
+      await writeFile(tmp, JSON.stringify(entry));
+      await rename(tmp, file);
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,91 @@
+/** Any OpenAI-compatible chat-completions endpoint (OpenAI, vLLM, Ollama, llama.cpp server). */
+import OpenAI from 'openai';
+import { classifyLMError, LMError } from './errors';
+import { withRetry } from './retry';
+import type { ChatMessage, Completion, CompletionOptions, LM } from './types';
+
+export interface OpenAICompatibleLMOptions {
+  model: string;
+  /** Defaults to `OPENAI_BASE_URL`, then OpenAI's own endpoint. */
+  baseURL?: string;
+  /** Defaults to `OPENAI_API_KEY`; a custom endpoint without one gets a placeholder. */
+  apiKey?: string;
+  /** `'off'` inside Temporal activities so Temporal's retry policy is the only one. */
+  retry?: 'backoff' | 'off';
+  maxRetries?: number;
+  timeoutMs?: number;
+}
+
+const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
+/** Local servers ignore the key but the client refuses to send a request without one. */
+const PLACEHOLDER_API_KEY = 'not-needed';
+/** Small local models on a shared CPU can take a while; OpenAI's 10-minute default hides hangs. */
+const DEFAULT_TIMEOUT_MS = 120_000;
+
+export class OpenAICompatibleLM implements LM {
+  readonly id: string;
+  private readonly client: OpenAI;
+  private readonly model: string;
+  private readonly apiKey: string;
+  private readonly retry: 'backoff' | 'off';
+  private readonly maxRetries?: number;
+  private readonly timeoutMs: number;
+
+  constructor(options: OpenAICompatibleLMOptions) {
+    const baseURL = options.baseURL ?? process.env.OPENAI_BASE_URL ?? OPENAI_DEFAULT_BASE_URL;
+    const isOpenAI = new URL(baseURL).host === new URL(OPENAI_DEFAULT_BASE_URL).host;
+    const apiKey = options.apiKey ?? process.env.OPENAI_API_KEY ?? (isOpenAI ? undefined : PLACEHOLDER_API_KEY);
+    if (!apiKey) {
+      throw new LMError(`OPENAI_API_KEY is not set (needed for ${baseURL})`, { kind: 'auth', retryable: false });
+    }
+    this.model = options.model;
+    this.apiKey = apiKey;
+    this.retry = options.retry ?? 'backoff';
+    this.maxRetries = options.maxRetries;
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    // The key stays out of the id: the id is part of every cache key and shows up in reports.
+    this.id = `openai:${options.model}@${new URL(baseURL).host}`;
+    this.client = new OpenAI({ baseURL, apiKey, maxRetries: 0 });
+  }
+
+  complete(messages: ChatMessage[], options: CompletionOptions = {}): Promise<Completion> {
+    if (this.retry === 'off') return this.attempt(messages, options);
+    return withRetry(() => this.attempt(messages, options), { maxRetries: this.maxRetries });
+  }
+
+  /** One HTTP round trip; latency covers only this attempt so backoff waits don't skew latency stats. */
+  private async attempt(messages: ChatMessage[], options: CompletionOptions): Promise<Completion> {
+    const started = performance.now();
+    // Our own deadline rather than the client's: the client recognises its timeout by the abort
+    // error's class, which fails across realms (jest), turning timeouts into "connection error".
+    const deadline = AbortSignal.timeout(this.timeoutMs);
+    let response: OpenAI.Chat.Completions.ChatCompletion;
+    try {
+      response = await this.client.chat.completions.create({
+        model: this.model,
+        messages,
+        temperature: options.temperature,
+        // `max_tokens`, not `max_completion_tokens`: llama.cpp-style servers read only this name.
+        max_tokens: options.maxTokens,
+        stop: options.stop?.length ? options.stop : undefined,
+      }, { signal: deadline });
+    } catch (err) {
+      if (deadline.aborted) {
+        throw new LMError(`${this.id} timed out after ${this.timeoutMs} ms`, { kind: 'timeout', retryable: true });
+      }
+      throw classifyLMError(err, [this.apiKey]);
+    }
+    const latencyMs = performance.now() - started;
+    const choice = response.choices?.[0];
+    if (!choice) throw new LMError(`${this.id} returned no choices`, { kind: 'server', retryable: true });
+    return {
+      text: choice.message?.content ?? '',
+      usage: {
+        promptTokens: response.usage?.prompt_tokens ?? 0,
+        completionTokens: response.usage?.completion_tokens ?? 0,
+      },
+      latencyMs,
+      cached: false,
+    };
+  }
+}

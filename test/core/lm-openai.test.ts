@@ -1,0 +1,122 @@
+import { LMError } from '../../src/core/lm/errors';
+import { OpenAICompatibleLM } from '../../src/core/lm/openai';
+import { startLMDouble, type LMDouble } from '../support/lm-double';
+
+const SECRET = 'sk-test-SECRET-abcdef0123456789';
+const user = (content: string) => [{ role: 'user' as const, content }];
+
+describe('OpenAICompatibleLM against the HTTP double', () => {
+  let double: LMDouble;
+  const savedEnv = { base: process.env.OPENAI_BASE_URL, key: process.env.OPENAI_API_KEY };
+
+  beforeAll(async () => {
+    double = await startLMDouble();
+  });
+  afterAll(() => double.close());
+  beforeEach(() => {
+    double.reset();
+    double.setHandler(() => 'ok');
+    delete process.env.OPENAI_BASE_URL;
+    delete process.env.OPENAI_API_KEY;
+  });
+  afterEach(() => {
+    for (const [name, value] of [['OPENAI_BASE_URL', savedEnv.base], ['OPENAI_API_KEY', savedEnv.key]] as const) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  });
+
+  const lm = (extra: Partial<ConstructorParameters<typeof OpenAICompatibleLM>[0]> = {}) =>
+    new OpenAICompatibleLM({ model: 'tiny', baseURL: double.baseURL, apiKey: SECRET, ...extra });
+
+  it('sends model, messages, temperature, max_tokens and stop; returns text, usage and latency', async () => {
+    double.setHandler(() => ({ text: 'Paris', usage: { prompt_tokens: 12, completion_tokens: 3 } }));
+    const out = await lm().complete(user('capital of France?'), { temperature: 0.7, maxTokens: 16, stop: ['\n'], choices: ['a'] });
+    expect(out).toMatchObject({ text: 'Paris', usage: { promptTokens: 12, completionTokens: 3 }, cached: false });
+    expect(out.latencyMs).toBeGreaterThan(0);
+    const req = double.requests[0]!;
+    expect(req).toMatchObject({ model: 'tiny', temperature: 0.7, maxTokens: 16, messages: user('capital of France?') });
+    expect(req.body.max_tokens).toBe(16);
+    expect(req.body.stop).toEqual(['\n']);
+    expect(req.headers.authorization).toBe(`Bearer ${SECRET}`);
+  });
+
+  it('reports 0 tokens when the server sends no usage', async () => {
+    double.setHandler(() => ({ status: 200, body: { id: 'x', object: 'chat.completion', created: 0, model: 'tiny', choices: [{ index: 0, message: { role: 'assistant', content: 'hi' }, finish_reason: 'stop' }] } }));
+    expect((await lm().complete(user('x'))).usage).toEqual({ promptTokens: 0, completionTokens: 0 });
+  });
+
+  it('has an id naming model and host but never the key', () => {
+    const { id } = lm();
+    expect(id).toBe(`openai:tiny@${new URL(double.baseURL).host}`);
+    expect(id).not.toContain(SECRET);
+  });
+
+  it('takes baseURL and key from the environment, with a placeholder key for custom endpoints', async () => {
+    process.env.OPENAI_BASE_URL = double.baseURL;
+    await new OpenAICompatibleLM({ model: 'tiny' }).complete(user('x'));
+    expect(double.requests[0]?.headers.authorization).toBe('Bearer not-needed');
+    process.env.OPENAI_API_KEY = SECRET;
+    await new OpenAICompatibleLM({ model: 'tiny' }).complete(user('x'));
+    expect(double.requests[1]?.headers.authorization).toBe(`Bearer ${SECRET}`);
+  });
+
+  it('refuses to call OpenAI itself without a key', () => {
+    expect(() => new OpenAICompatibleLM({ model: 'gpt-4o-mini' })).toThrow(/OPENAI_API_KEY/);
+  });
+
+  it('retries a 429 after its Retry-After of 1 s, then succeeds', async () => {
+    double.setHandler((_req, i) => (i === 0 ? { status: 429, headers: { 'retry-after': '1' } } : 'after wait'));
+    const started = Date.now();
+    const out = await lm().complete(user('x'));
+    expect(out.text).toBe('after wait');
+    expect(double.requests).toHaveLength(2);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+  });
+
+  it('retries a 500 with backoff', async () => {
+    double.setHandler((_req, i) => (i === 0 ? { status: 500 } : 'recovered'));
+    expect((await lm().complete(user('x'))).text).toBe('recovered');
+    expect(double.requests).toHaveLength(2);
+  });
+
+  it('gives up after maxRetries and throws the classified error', async () => {
+    double.setHandler(() => ({ status: 503, headers: { 'retry-after-ms': '5' } }));
+    const err = await lm({ maxRetries: 2 }).complete(user('x')).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LMError);
+    expect(err).toMatchObject({ kind: 'server', status: 503, retryable: true });
+    expect(double.requests).toHaveLength(3);
+  });
+
+  it('does not retry a 401: one request, non-retryable auth error without the key in its message', async () => {
+    double.setHandler(() => ({ status: 401, body: { error: { message: `Incorrect API key provided: ${SECRET}`, type: 'invalid_request_error', code: 'invalid_api_key' } } }));
+    const err = await lm().complete(user('x')).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LMError);
+    expect(err).toMatchObject({ kind: 'auth', status: 401, retryable: false });
+    expect((err as LMError).message).toContain('Incorrect API key');
+    expect((err as LMError).message).not.toContain(SECRET);
+    expect(double.requests).toHaveLength(1);
+  });
+
+  it("with retry 'off' throws at once: 503 retryable, 400 not", async () => {
+    const off = lm({ retry: 'off' });
+    double.setHandler(() => ({ status: 503 }));
+    await expect(off.complete(user('x'))).rejects.toMatchObject({ kind: 'server', status: 503, retryable: true });
+    expect(double.requests).toHaveLength(1);
+    double.setHandler(() => ({ status: 400 }));
+    await expect(off.complete(user('x'))).rejects.toMatchObject({ kind: 'bad_request', status: 400, retryable: false });
+    expect(double.requests).toHaveLength(2);
+  });
+
+  it('classifies a request timeout as retryable kind timeout', async () => {
+    double.setHandler(() => ({ text: 'late', delayMs: 500 }));
+    await expect(lm({ retry: 'off', timeoutMs: 50 }).complete(user('x'))).rejects.toMatchObject({ kind: 'timeout', retryable: true });
+  });
+
+  it('classifies a refused connection as retryable kind network', async () => {
+    const closed = await startLMDouble();
+    const baseURL = closed.baseURL;
+    await closed.close();
+    await expect(new OpenAICompatibleLM({ model: 'm', baseURL, retry: 'off' }).complete(user('x'))).rejects.toMatchObject({ kind: 'network', retryable: true });
+  });
+});
