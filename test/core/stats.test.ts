@@ -1,0 +1,153 @@
+import type { EvalReport, EvalRow } from '../../src/core/evaluate';
+import { pairedBootstrapCI } from '../../src/core/stats/bootstrap';
+import { compareReports } from '../../src/core/stats/compare';
+import { mcnemarExact } from '../../src/core/stats/mcnemar';
+import { latencySummary, percentile } from '../../src/core/stats/percentile';
+
+describe('percentile', () => {
+  it('interpolates linearly between closest ranks (numpy default)', () => {
+    expect(percentile([1, 2, 3, 4], 50)).toBe(2.5);
+    expect(percentile([15, 20, 35, 40, 50], 40)).toBe(29);
+    expect(percentile([4, 1, 3, 2], 0)).toBe(1);
+    expect(percentile([4, 1, 3, 2], 100)).toBe(4);
+    expect(percentile([7], 95)).toBe(7);
+    expect(latencySummary([...Array(101).keys()].reverse())).toEqual({ p50: 50, p95: 95 });
+  });
+
+  it('does not reorder its input', () => {
+    const values = [3, 1, 2];
+    percentile(values, 50);
+    expect(values).toEqual([3, 1, 2]);
+  });
+
+  it('returns 0 for an empty sample and rejects p outside [0, 100]', () => {
+    expect(percentile([], 50)).toBe(0);
+    expect(latencySummary([])).toEqual({ p50: 0, p95: 0 });
+    expect(() => percentile([1], 101)).toThrow(RangeError);
+    expect(() => percentile([1], Number.NaN)).toThrow(RangeError);
+  });
+});
+
+describe('mcnemarExact', () => {
+  it('matches textbook exact values', () => {
+    expect(mcnemarExact(0, 0)).toBe(1);
+    expect(mcnemarExact(1, 9)).toBeCloseTo(0.021484375, 12); // 2·11/1024
+    expect(mcnemarExact(3, 12)).toBeCloseTo(0.03515625, 12); // 2·576/32768
+    expect(mcnemarExact(10, 10)).toBe(1);
+    expect(mcnemarExact(0, 5)).toBeCloseTo(0.0625, 12); // 2·(1/2)^5
+    expect(mcnemarExact(5, 0)).toBeCloseTo(0.0625, 12);
+    expect(mcnemarExact(2, 8)).toBeCloseTo(0.109375, 12); // 2·(1+10+45)/1024
+    expect(mcnemarExact(0, 1)).toBe(1);
+  });
+
+  it('stays finite and accurate for thousands of discordant pairs', () => {
+    const p = mcnemarExact(1000, 1100);
+    expect(p).toBeGreaterThan(0);
+    expect(p).toBeLessThan(1);
+    // Exact value from integer arithmetic (Python fractions + math.comb).
+    expect(Math.abs(p - 0.030720707864242296) / 0.030720707864242296).toBeLessThan(1e-9);
+    expect(Math.abs(mcnemarExact(5000, 5500) - 1.112486328038502e-6) / 1.112486328038502e-6).toBeLessThan(1e-9);
+  });
+
+  it('rejects counts that are not non-negative integers', () => {
+    expect(() => mcnemarExact(-1, 3)).toThrow(/b must be a non-negative integer/);
+    expect(() => mcnemarExact(1, 2.5)).toThrow(/c must be a non-negative integer/);
+  });
+});
+
+describe('pairedBootstrapCI', () => {
+  const diffs = [1, 0, 0, 1, -1, 1, 0, 1, 1, 0, 0, 1, 0, 0, 1, -1, 0, 1, 0, 0];
+  const mean = diffs.reduce((a, b) => a + b, 0) / diffs.length;
+
+  it('is reproducible for a seed and varies with it', () => {
+    expect(pairedBootstrapCI(diffs, { seed: 3 })).toEqual(pairedBootstrapCI(diffs, { seed: 3 }));
+    expect(pairedBootstrapCI(diffs, { seed: 3 })).not.toEqual(pairedBootstrapCI(diffs, { seed: 4 }));
+  });
+
+  it('contains the mean, narrows with the level and stays within the data range', () => {
+    const [lo, hi] = pairedBootstrapCI(diffs);
+    expect(lo).toBeLessThan(mean);
+    expect(hi).toBeGreaterThan(mean);
+    expect(lo).toBeGreaterThanOrEqual(-1);
+    expect(hi).toBeLessThanOrEqual(1);
+    const [lo80, hi80] = pairedBootstrapCI(diffs, { level: 0.8 });
+    expect(lo80).toBeGreaterThan(lo);
+    expect(hi80).toBeLessThan(hi);
+    // Standard error of the mean is ~0.14 here; a 95% interval spans roughly ±2 of them.
+    expect(hi - lo).toBeGreaterThan(0.35);
+    expect(hi - lo).toBeLessThan(0.75);
+  });
+
+  it('collapses to a point when every difference is equal', () => {
+    expect(pairedBootstrapCI([0.25, 0.25, 0.25], { iterations: 50 })).toEqual([0.25, 0.25]);
+  });
+
+  it('rejects empty input and bad options', () => {
+    expect(() => pairedBootstrapCI([])).toThrow(/at least one/);
+    expect(() => pairedBootstrapCI([1], { level: 1 })).toThrow(RangeError);
+    expect(() => pairedBootstrapCI([1], { iterations: 0 })).toThrow(RangeError);
+  });
+});
+
+describe('compareReports', () => {
+  const row = (id: string, passed: boolean, latencyMs: number, cached = false): EvalRow => ({
+    id,
+    outputs: { answer: passed ? 'right' : 'wrong' },
+    score: passed ? 1 : 0,
+    passed,
+    latencyMs,
+    cached,
+  });
+  const report = (rows: EvalRow[]): EvalReport => ({
+    n: rows.length,
+    meanScore: 0,
+    passRate: 0,
+    rows,
+    latency: { p50: 0, p95: 0 },
+    usage: { calls: rows.length, promptTokens: 0, completionTokens: 0, cacheHits: 0, errors: 0 },
+    errors: 0,
+  });
+  /** Pass/fail patterns over 20 examples: 11 of baseline's, 13 of candidate's pass. */
+  const pattern = (s: string, latency: (i: number) => number) =>
+    [...s].map((ch, i) => row(`ex${i}`, ch === '1', latency(i)));
+  const baseline = report(pattern('11111111110000000001', (i) => 100 + i));
+  const candidate = report(pattern('11111111001111100000', (i) => 110 + i));
+
+  it('pairs by id and computes accuracy, McNemar counts, interval and latency deltas', () => {
+    const c = compareReports(baseline, candidate, { seed: 1 });
+    expect(c.n).toBe(20);
+    expect(c.baseline.accuracy).toBeCloseTo(11 / 20, 12);
+    expect(c.candidate.accuracy).toBeCloseTo(13 / 20, 12);
+    expect(c.accuracyDelta).toBe(0.1);
+    // b: ex8, ex9, ex19 (baseline right, candidate wrong); c: ex10..ex14.
+    expect(c.mcnemar).toEqual({ b: 3, c: 5, pValue: mcnemarExact(3, 5) });
+    expect(c.ci95[0]).toBeLessThan(0.1);
+    expect(c.ci95[1]).toBeGreaterThan(0.1);
+    expect(c.ci95).toEqual(compareReports(baseline, candidate, { seed: 1 }).ci95);
+    expect(c.baseline.p50Ms).toBe(109.5);
+    expect(c.p50DeltaMs).toBe(10);
+    expect(c.p95DeltaMs).toBeCloseTo(10, 9);
+  });
+
+  it('uses only the ids both reports have, whatever their order', () => {
+    const shuffled = report([...candidate.rows].reverse().slice(0, 10).concat(row('only-candidate', true, 1)));
+    const c = compareReports(baseline, shuffled);
+    expect(c.n).toBe(10);
+    // ex10..ex19 paired: baseline passes ex19 only; candidate passes ex10..ex14.
+    expect(c.mcnemar).toMatchObject({ b: 1, c: 5 });
+    expect(c.baseline.accuracy).toBe(0.1);
+    expect(c.candidate.accuracy).toBe(0.5);
+  });
+
+  it('measures latency on fresh rows when some were cache hits', () => {
+    const cachedCandidate = report(candidate.rows.map((r, i) => (i < 12 ? { ...r, cached: true, latencyMs: 0 } : r)));
+    const c = compareReports(baseline, cachedCandidate);
+    // Fresh candidate rows are ex12..ex19 at 122..129 ms.
+    expect(c.candidate.p50Ms).toBe(125.5);
+  });
+
+  it('fails clearly when the reports share no example', () => {
+    expect(() => compareReports(baseline, report([row('other', true, 1)]))).toThrow(/share no example ids/);
+    expect(() => compareReports(report([row('a', true, 1), row('a', false, 1)]), baseline)).toThrow(/baseline report has duplicate example id "a"/);
+  });
+});
