@@ -20,6 +20,8 @@ export interface Demo {
 export interface PredictionFailure {
   kind: 'parse' | 'lm';
   message: string;
+  /** Set for `lm` failures: whether the same call may succeed later (rate limit, 5xx, timeout). */
+  retryable?: boolean;
 }
 
 /** The result of one forward pass; a failure is data (scored as wrong), never a thrown error. */
