@@ -1,0 +1,120 @@
+/**
+ * The task spec: the plain JSON a user passes to `temporal workflow start --input-file`. Pure (zod
+ * only) because workflows validate it inside the Temporal sandbox and fail fast with a message
+ * that names the field.
+ */
+import { z } from 'zod';
+import { parseSignature } from './signature';
+
+const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/** A duration as milliseconds or a string like "90s", "10m", "24h". */
+export const durationSchema = z
+  .union([z.number().int().positive(), z.string().regex(/^\d+(ms|s|m|h|d)$/, 'expected a duration like "30s", "10m" or "24h"')])
+  .transform((v) => {
+    if (typeof v === 'number') return v;
+    const [, n, unit] = /^(\d+)(ms|s|m|h|d)$/.exec(v) as RegExpExecArray;
+    return Number(n) * UNIT_MS[unit as keyof typeof UNIT_MS];
+  });
+
+/**
+ * Where labelled examples come from: inline, or a JSON/JSONL file (`npm:<package>/<file>` resolves
+ * inside an installed package) whose keys are mapped onto the signature's fields.
+ */
+export const datasetRefSchema = z.union([
+  z.object({
+    examples: z.array(z.object({ id: z.string().optional(), inputs: z.record(z.string(), z.unknown()), outputs: z.record(z.string(), z.unknown()) })).min(1),
+  }),
+  z.object({
+    path: z.string().min(1),
+    inputs: z.record(z.string(), z.string()),
+    outputs: z.record(z.string(), z.string()),
+    /** Raw label value → enum label, e.g. {"0": "negative", "1": "positive"}. */
+    labels: z.record(z.string(), z.string()).optional(),
+    /** Shuffle the rows with this seed before offset/limit, so slices are stratified-ish and fixed. */
+    shuffleSeed: z.number().int().optional(),
+    offset: z.number().int().min(0).default(0),
+    limit: z.number().int().positive().optional(),
+  }),
+]);
+
+export const gateSchema = z.object({
+  minImprovement: z.number().min(0).max(1).default(0.05),
+  maxLatencyIncreaseMs: z.number().min(0).default(50),
+  maxAccuracyDrop: z.number().min(0).max(1).default(0.05),
+  rejectLatencyIncreaseMs: z.number().min(0).default(100),
+  alpha: z.number().gt(0).lt(1).default(0.05),
+});
+
+export const taskSpecSchema = z
+  .object({
+    name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'use lowercase letters, digits and dashes'),
+    signature: z.string().min(1),
+    instructions: z.string().default(''),
+    adapter: z.enum(['chat', 'completion']).default('chat'),
+    metric: z.object({ name: z.enum(['exact_match', 'token_f1', 'label_accuracy']), field: z.string().optional() }),
+    lm: z.object({
+      provider: z.enum(['openai', 'local']).default('openai'),
+      model: z.string().min(1),
+      baseURL: z.string().url().optional(),
+      temperature: z.number().min(0).max(2).default(0),
+      maxTokens: z.number().int().positive().default(256),
+    }),
+    optimizer: z.object({
+      name: z.enum(['LabeledFewShot', 'BootstrapFewShot', 'BootstrapFewShotWithRandomSearch']),
+      config: z.record(z.string(), z.unknown()).default({}),
+      seed: z.number().int().default(0),
+    }),
+    data: z.object({
+      /** Labelled examples the task starts with; corrections are added to them each cycle. */
+      train: datasetRefSchema,
+      /** The held-out evaluation set: never trained on, used by the gate and the final evaluation. */
+      holdout: datasetRefSchema,
+      valFraction: z.number().gt(0).lt(1).default(0.3),
+    }),
+    triggers: z
+      .object({
+        corrections: z.number().int().positive().default(3),
+        retrainInterval: durationSchema.default(86_400_000),
+        accuracyFloor: z.number().min(0).max(1).optional(),
+        minLiveSamples: z.number().int().positive().default(20),
+      })
+      .default({ corrections: 3, retrainInterval: 86_400_000, minLiveSamples: 20 }),
+    gate: gateSchema.default({ minImprovement: 0.05, maxLatencyIncreaseMs: 50, maxAccuracyDrop: 0.05, rejectLatencyIncreaseMs: 100, alpha: 0.05 }),
+    monitoring: z
+      .object({
+        window: durationSchema.default(3_600_000),
+        minSamples: z.number().int().positive().default(10),
+        /** Roll back when live accuracy falls more than this below the gate's measured accuracy. */
+        tolerance: z.number().min(0).max(1).default(0.1),
+      })
+      .default({ window: 3_600_000, minSamples: 10, tolerance: 0.1 }),
+  })
+  .superRefine((spec, ctx) => {
+    let outputs: string[];
+    try {
+      outputs = parseSignature(spec.signature).outputs.map((f) => f.name);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', path: ['signature'], message: (err as Error).message });
+      return;
+    }
+    if (spec.metric.field !== undefined && !outputs.includes(spec.metric.field)) {
+      ctx.addIssue({ code: 'custom', path: ['metric', 'field'], message: `"${spec.metric.field}" is not an output field of the signature (${outputs.join(', ')})` });
+    }
+  });
+
+export type TaskSpecInput = z.input<typeof taskSpecSchema>;
+export type TaskSpec = z.output<typeof taskSpecSchema>;
+export type DatasetRef = z.output<typeof datasetRefSchema>;
+
+/** Validates a task spec; the error message names every offending field, e.g. `lm.model: Required`. */
+export function parseTaskSpec(input: unknown): TaskSpec {
+  const result = taskSpecSchema.safeParse(input);
+  if (result.success) return result.data;
+  const detail = result.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`).join('; ');
+  throw new TaskSpecError(`Invalid task spec: ${detail}`);
+}
+
+export class TaskSpecError extends Error {
+  override name = 'TaskSpecError';
+}
