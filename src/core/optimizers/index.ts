@@ -1,0 +1,31 @@
+/** The optimizers by name, as a task spec selects them. */
+import { z } from 'zod';
+import { parseOrThrow } from '../errors';
+import { BootstrapFewShot } from './bootstrap-few-shot';
+import { LabeledFewShot } from './labeled-few-shot';
+import { BootstrapFewShotWithRandomSearch } from './random-search';
+import type { Optimizer } from './types';
+
+export * from './types';
+export { BootstrapFewShot, bootstrapFewShotConfigSchema, TeacherErrorBudgetExceeded, type BootstrapFewShotConfig } from './bootstrap-few-shot';
+export { LabeledFewShot, labeledDemos, labeledFewShotConfigSchema, type LabeledFewShotConfig } from './labeled-few-shot';
+export { BootstrapFewShotWithRandomSearch, randomSearchConfigSchema, type RandomSearchConfig } from './random-search';
+
+const OPTIMIZERS = {
+  LabeledFewShot: (config: unknown) => new LabeledFewShot(config as object),
+  BootstrapFewShot: (config: unknown) => new BootstrapFewShot(config as object),
+  BootstrapFewShotWithRandomSearch: (config: unknown) => new BootstrapFewShotWithRandomSearch(config as object),
+} as const;
+
+export type OptimizerName = keyof typeof OPTIMIZERS;
+
+const optimizerChoiceSchema = z.object({
+  name: z.enum(Object.keys(OPTIMIZERS) as [OptimizerName, ...OptimizerName[]]),
+  config: z.unknown().optional(),
+});
+
+/** An optimizer from its name and config; a bad config throws a ValidationError naming the field (`config.maxRounds`). */
+export function createOptimizer(choice: { name: string; config?: unknown }): Optimizer {
+  const { name, config } = parseOrThrow(optimizerChoiceSchema, choice);
+  return OPTIMIZERS[name](config ?? {});
+}

@@ -1,0 +1,117 @@
+/**
+ * DSPy's BootstrapFewShotWithRandomSearch: score a zero-shot, a labelled-only, an unshuffled bootstrap
+ * and numCandidatePrograms bootstraps over seeded shuffles of the trainset on the valset; keep the best.
+ */
+import { z } from 'zod';
+import { evaluate } from '../evaluate';
+import { parseOrThrow } from '../errors';
+import type { ProgramSpec } from '../program';
+import { createRng } from '../random';
+import type { Example } from '../types';
+import { BootstrapFewShot } from './bootstrap-few-shot';
+import { LabeledFewShot } from './labeled-few-shot';
+import {
+  addUsage,
+  deriveSeed,
+  emptyUsage,
+  type CandidateSummary,
+  type CompileContext,
+  type OptimizeResult,
+  type Optimizer,
+} from './types';
+
+export const randomSearchConfigSchema = z.strictObject({
+  numCandidatePrograms: z.number().int().min(0).default(16),
+  /** Upper bound of the random number of bootstrapped demos per candidate (lower bound 1). */
+  maxBootstrappedDemos: z.number().int().min(1).default(4),
+  maxLabeledDemos: z.number().int().min(0).default(16),
+  maxRounds: z.number().int().min(1).default(1),
+  /** Evaluation concurrency (evaluate's default when absent). */
+  numThreads: z.number().int().min(1).optional(),
+  /** Stop searching once a candidate scores at least this. */
+  stopAtScore: z.number().optional(),
+  metricThreshold: z.number().optional(),
+  /** LM errors tolerated per bootstrap and per evaluation. */
+  maxErrors: z.number().int().min(0).default(10),
+});
+
+export type RandomSearchConfig = z.output<typeof randomSearchConfigSchema>;
+
+export class BootstrapFewShotWithRandomSearch implements Optimizer<RandomSearchConfig> {
+  readonly name = 'BootstrapFewShotWithRandomSearch';
+  readonly config: RandomSearchConfig;
+
+  constructor(config: z.input<typeof randomSearchConfigSchema> = {}) {
+    this.config = parseOrThrow(randomSearchConfigSchema, config, 'config');
+  }
+
+  async compile(student: ProgramSpec, ctx: CompileContext): Promise<OptimizeResult> {
+    const { numCandidatePrograms, stopAtScore, numThreads, maxErrors } = this.config;
+    const valset = ctx.valset ?? ctx.trainset;
+    const total = numCandidatePrograms + 3;
+    const usage = emptyUsage();
+    const scored: (CandidateSummary & { program: ProgramSpec })[] = [];
+    let traces = 0;
+    let bestScore: number | undefined;
+
+    // DSPy's candidate seeds: −3 zero-shot, −2 labelled only, −1 unshuffled bootstrap, 0… shuffled.
+    for (let candidateSeed = -3; candidateSeed < numCandidatePrograms; candidateSeed++) {
+      const progress = (stage: string, done: number, stageTotal: number) =>
+        ctx.onProgress?.({ stage: `candidate ${scored.length + 1}/${total}: ${stage}`, done, total: stageTotal, bestScore });
+      const { label, result } = await this.buildCandidate(student, ctx, candidateSeed, (p) => progress(p.stage, p.done, p.total));
+      traces += result.traces;
+      if (result.usage) addUsage(usage, result.usage);
+
+      const report = await evaluate(result.program, valset, {
+        lm: ctx.lm,
+        metric: ctx.metric,
+        concurrency: numThreads,
+        maxErrors,
+        onProgress: (p) => progress('evaluate', p.done, p.total),
+      });
+      addUsage(usage, report.usage);
+      scored.push({ label, seed: candidateSeed, score: report.meanScore, demos: result.program.demos.length, program: result.program });
+      bestScore = Math.max(bestScore ?? -Infinity, report.meanScore);
+      ctx.onProgress?.({ stage: 'search', done: scored.length, total, bestScore });
+      if (stopAtScore !== undefined && report.meanScore >= stopAtScore) break;
+    }
+
+    // Array.prototype.sort is stable, so equal scores keep candidate order: ties go to the earliest.
+    const ranked = [...scored].sort((a, b) => b.score - a.score);
+    const best = ranked[0];
+    if (!best) throw new Error('random search scored no candidate');
+    return {
+      program: best.program,
+      candidates: ranked.map(({ label, seed, score, demos }) => ({ label, seed, score, demos })),
+      traces,
+      usage,
+    };
+  }
+
+  /** The candidate for one DSPy seed; the student's own demos only ever reach the default teacher. */
+  private async buildCandidate(
+    student: ProgramSpec,
+    ctx: CompileContext,
+    candidateSeed: number,
+    onProgress: CompileContext['onProgress'],
+  ): Promise<{ label: string; result: OptimizeResult }> {
+    const { maxBootstrappedDemos, maxLabeledDemos, maxRounds, metricThreshold, maxErrors } = this.config;
+    const seed = deriveSeed(ctx.seed, `candidate ${candidateSeed}`);
+    if (candidateSeed === -3) return { label: 'zero-shot', result: { program: { ...student, demos: [] }, candidates: [], traces: 0 } };
+    if (candidateSeed === -2) {
+      return { label: 'labeled-only', result: await new LabeledFewShot({ k: maxLabeledDemos }).compile(student, { trainset: ctx.trainset, seed }) };
+    }
+
+    let trainset: readonly Example[] = ctx.trainset;
+    let size = maxBootstrappedDemos;
+    let label = 'bootstrap-unshuffled';
+    if (candidateSeed >= 0) {
+      const rng = createRng(seed);
+      trainset = rng.shuffle(ctx.trainset);
+      size = 1 + rng.int(maxBootstrappedDemos);
+      label = `bootstrap-random-${candidateSeed}`;
+    }
+    const optimizer = new BootstrapFewShot({ maxBootstrappedDemos: size, maxLabeledDemos, maxRounds, metricThreshold, maxErrors });
+    return { label, result: await optimizer.compile(student, { ...ctx, trainset, seed, onProgress }) };
+  }
+}
