@@ -1,0 +1,39 @@
+/** What the activities need from the process that hosts them (the worker, or a test). */
+import { join, resolve } from 'node:path';
+import type { Store } from '../store';
+
+export interface ActivityDeps {
+  store: Store;
+  /** LM response cache; absent: `<KKACHI_HOME or .kkachi>/cache`; null: no cache. */
+  cacheDir?: string | null;
+  /** Environment for defaults and for redaction of secrets (default: process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** Where relative dataset paths and `npm:` packages resolve (default: the working directory). */
+  baseDir?: string;
+  /** Least time between two progress heartbeats (default 1 s). */
+  heartbeatIntervalMs?: number;
+}
+
+export interface Deps {
+  store: Store;
+  cacheDir: string | null;
+  env: NodeJS.ProcessEnv;
+  baseDir: string;
+  heartbeatIntervalMs: number;
+}
+
+export function resolveDeps(deps: ActivityDeps): Deps {
+  const env = deps.env ?? process.env;
+  return {
+    store: deps.store,
+    cacheDir: deps.cacheDir === undefined ? resolve(join(env.KKACHI_HOME || '.kkachi', 'cache')) : deps.cacheDir,
+    env,
+    baseDir: deps.baseDir ?? process.cwd(),
+    heartbeatIntervalMs: deps.heartbeatIntervalMs ?? 1_000,
+  };
+}
+
+/** Values that must never appear in a failure message or log line. */
+export function secretsOf(env: NodeJS.ProcessEnv): string[] {
+  return [env.OPENAI_API_KEY, process.env.OPENAI_API_KEY].filter((s): s is string => typeof s === 'string' && s.length > 0);
+}

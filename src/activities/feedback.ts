@@ -1,0 +1,16 @@
+/** Feedback in (persisted exactly once per prediction id) and live accuracy out. */
+import type { Deps } from './deps';
+import type { KkachiActivities } from './types';
+
+export function feedbackActivities({ store }: Deps): Pick<KkachiActivities, 'persistFeedback' | 'liveMetrics'> {
+  return {
+    async persistFeedback(task, records) {
+      return store.insertFeedback(task, records);
+    },
+
+    async liveMetrics(task, { versionId, sinceMs }) {
+      const { n, correct } = store.liveStats(task, versionId, sinceMs);
+      return { versionId, n, correct, accuracy: n === 0 ? null : correct / n };
+    },
+  };
+}

@@ -1,0 +1,43 @@
+/** compare: the paired A/B comparison of two stored reports and the spec's decision rule. */
+import { ApplicationFailure } from '@temporalio/common';
+import { decide } from '../core/stats/decision';
+import { compareReports } from '../core/stats/compare';
+import { parseTaskSpec } from '../core/task-spec';
+import type { Deps } from './deps';
+import { notFound } from './failures';
+import type { KkachiActivities } from './types';
+
+/** Comparing is pure: reports that cannot be paired (no shared examples) never will be on a retry. */
+function comparable<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    throw ApplicationFailure.nonRetryable((err as Error).message, 'IncomparableReports');
+  }
+}
+
+export function gateActivities({ store }: Deps): Pick<KkachiActivities, 'compare'> {
+  return {
+    async compare(rawSpec, { baselineReportId, candidateReportId }) {
+      const spec = parseTaskSpec(rawSpec);
+      const baseline = store.getReport(baselineReportId);
+      if (!baseline) throw notFound('eval report', baselineReportId);
+      const candidate = store.getReport(candidateReportId);
+      if (!candidate) throw notFound('eval report', candidateReportId);
+
+      // Seeded, so re-running the gate on the same reports gives the same interval and decision.
+      const comparison = comparable(() => compareReports(baseline.report, candidate.report, { seed: spec.optimizer.seed }));
+      const { action, reason } = decide(comparison, spec.gate);
+      return {
+        action,
+        reason,
+        baseline: { versionId: baseline.versionId, accuracy: comparison.baseline.accuracy, p50Ms: comparison.baseline.p50Ms },
+        candidate: { versionId: candidate.versionId, accuracy: comparison.candidate.accuracy, p50Ms: comparison.candidate.p50Ms },
+        accuracyDelta: comparison.accuracyDelta,
+        ci95: comparison.ci95,
+        pValue: comparison.mcnemar.pValue,
+        p50DeltaMs: comparison.p50DeltaMs,
+      };
+    },
+  };
+}

@@ -1,0 +1,30 @@
+/**
+ * The activities a Kkachi worker registers: `createActivities(deps)` implements the contract in
+ * ./types.ts over the core library and the store. Each activity is one retryable side effect; what
+ * it throws leaves as a classified, redacted Temporal failure (./failures.ts).
+ */
+import { datasetActivities } from './dataset';
+import { resolveDeps, secretsOf, type ActivityDeps } from './deps';
+import { evaluateActivities } from './evaluate';
+import { withFailureMapping } from './failures';
+import { feedbackActivities } from './feedback';
+import { gateActivities } from './gate';
+import { optimizeActivities } from './optimize';
+import { registryActivities } from './registry';
+import type { KkachiActivities } from './types';
+
+export type { ActivityDeps } from './deps';
+export type * from './types';
+
+export function createActivities(options: ActivityDeps): KkachiActivities {
+  const deps = resolveDeps(options);
+  const activities: KkachiActivities = {
+    ...feedbackActivities(deps),
+    ...registryActivities(deps),
+    ...datasetActivities(deps),
+    ...optimizeActivities(deps),
+    ...evaluateActivities(deps),
+    ...gateActivities(deps),
+  };
+  return withFailureMapping(activities, () => secretsOf(deps.env));
+}

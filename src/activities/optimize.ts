@@ -1,0 +1,84 @@
+/**
+ * optimize: runs the spec's optimizer on a dataset snapshot and stores the result as a new version
+ * with its lineage. The student is the parent program without its demos, so every cycle starts from
+ * the instructions and re-selects demos from the grown dataset.
+ *
+ * Resuming after a retry: the compile itself restarts, but it is seeded and every LM call it already
+ * made is answered from the response cache, so the redone part costs no provider calls and yields
+ * the same program. What the heartbeat checkpoint resumes is the finished result: once the version is
+ * stored, a retried attempt (e.g. after a worker crash before completion was reported) returns it
+ * without compiling again.
+ */
+import { z } from 'zod';
+import { createArtifact } from '../core/artifact';
+import { metricFromSpec } from '../core/metrics';
+import { createOptimizer, type OptimizeProgress } from '../core/optimizers';
+import { parseTaskSpec } from '../core/task-spec';
+import type { Deps } from './deps';
+import { notFound } from './failures';
+import { activityLM } from './lm';
+import { heartbeat, lastCheckpoint } from './progress';
+import type { KkachiActivities, OptimizeSummary } from './types';
+
+const summarySchema = z.object({
+  versionId: z.string(),
+  optimizer: z.string(),
+  demos: z.number(),
+  candidates: z.array(z.object({ label: z.string(), score: z.number() })),
+  lmCalls: z.number(),
+});
+
+/** Progress while compiling; `summary` once the version is stored (the resumable result). */
+const checkpointSchema = z.object({ stage: z.string(), done: z.number(), total: z.number(), summary: summarySchema.optional() });
+type Checkpoint = z.output<typeof checkpointSchema>;
+
+export function optimizeActivities({ store, cacheDir, heartbeatIntervalMs }: Deps): Pick<KkachiActivities, 'optimize'> {
+  return {
+    async optimize(rawSpec, { datasetId, parentVersionId, cycle }) {
+      const spec = parseTaskSpec(rawSpec);
+      const optimizer = createOptimizer(spec.optimizer);
+      const resumed = lastCheckpoint(checkpointSchema)?.summary;
+      if (resumed && store.getProgram(resumed.versionId)) return resumed;
+
+      const snapshot = store.getDataset(datasetId);
+      if (!snapshot) throw notFound('dataset snapshot', datasetId);
+      const parent = store.getProgram(parentVersionId);
+      if (!parent) throw notFound('program version', parentVersionId);
+
+      const progress = heartbeat<Checkpoint>(heartbeatIntervalMs);
+      const { lm, meter } = await activityLM(spec, cacheDir);
+      const result = await lm.guard(() =>
+        optimizer.compile(
+          { ...parent.program, demos: [] },
+          {
+            trainset: snapshot.train,
+            // Random search scores candidates on val; an empty val falls back to the trainset (DSPy's default).
+            valset: snapshot.val.length > 0 ? snapshot.val : undefined,
+            lm,
+            metric: metricFromSpec(spec.metric),
+            seed: spec.optimizer.seed,
+            onProgress: ({ stage, done, total }: OptimizeProgress) => progress.beat(() => ({ stage, done, total })),
+          },
+        ),
+      );
+
+      const artifact = createArtifact(result.program, {
+        parentId: parentVersionId,
+        datasetId,
+        optimizer: { name: optimizer.name, config: optimizer.config as Record<string, unknown>, seed: spec.optimizer.seed },
+      });
+      store.putProgram(spec.name, artifact);
+      store.setCandidate(spec.name, artifact.id, { actor: 'kkachi', reason: `cycle ${cycle}: ${optimizer.name}` });
+
+      const summary: OptimizeSummary = {
+        versionId: artifact.id,
+        optimizer: optimizer.name,
+        demos: result.program.demos.length,
+        candidates: result.candidates.map((c) => ({ label: c.label, score: c.score })),
+        lmCalls: meter.snapshot().calls,
+      };
+      progress.beat(() => ({ stage: 'stored', done: 1, total: 1, summary }), true);
+      return summary;
+    },
+  };
+}

@@ -1,0 +1,61 @@
+/**
+ * Registry activities. Every pointer move is a compare-and-set in the store, so a retried attempt
+ * whose first try already moved the pointer reports `changed: false` instead of moving it twice.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import { createArtifact, type ProgramArtifact } from '../core/artifact';
+import { createProgram } from '../core/program';
+import { parseTaskSpec, type TaskSpec } from '../core/task-spec';
+import type { Pointers } from '../store';
+import type { KkachiActivities, PointerChange } from './types';
+import type { Deps } from './deps';
+import { notFound } from './failures';
+
+/** The spec's zero-shot program: signature, instructions, adapter and LM settings, no demos. */
+export function baselineArtifact(spec: TaskSpec): ProgramArtifact {
+  const program = createProgram(spec.signature, spec.instructions, {
+    adapter: spec.adapter,
+    lm: { temperature: spec.lm.temperature, maxTokens: spec.lm.maxTokens },
+  });
+  return createArtifact(program, { parentId: null, datasetId: null, optimizer: null });
+}
+
+const change = (p: Pointers, changed: boolean): PointerChange => ({ active: p.active, previous: p.previous, changed });
+
+export function registryActivities({ store }: Deps): Pick<KkachiActivities, 'ensureBaseline' | 'promote' | 'restorePrevious'> {
+  return {
+    async ensureBaseline(rawSpec) {
+      const spec = parseTaskSpec(rawSpec);
+      const artifact = baselineArtifact(spec);
+      store.putProgram(spec.name, artifact);
+      // Losing this race to another worker is fine: the task then has an active version either way.
+      store.compareAndSetActive(spec.name, { expected: null, next: artifact.id, actor: 'kkachi', reason: 'baseline' });
+      const { active } = store.getPointers(spec.name);
+      return { versionId: artifact.id, active: active ?? artifact.id };
+    },
+
+    async promote(task, { versionId, expectedActive, actor, reason }) {
+      if (!store.hasVersion(task, versionId)) throw notFound(`program version of task "${task}"`, versionId);
+      const before = store.getPointers(task);
+      if (before.active === versionId) return change(before, false);
+      if (store.compareAndSetActive(task, { expected: expectedActive, next: versionId, actor, reason })) {
+        return change(store.getPointers(task), true);
+      }
+      const now = store.getPointers(task);
+      if (now.active === versionId) return change(now, false);
+      // Someone else moved the pointer: promoting over their choice would lose it; the workflow decides.
+      throw ApplicationFailure.nonRetryable(
+        `cannot promote ${versionId}: active version of "${task}" is ${now.active ?? 'none'}, expected ${expectedActive ?? 'none'}`,
+        'StaleActiveVersion',
+      );
+    },
+
+    async restorePrevious(task, { fromVersionId, actor, reason }) {
+      const before = store.getPointers(task);
+      // Already restored (a retried attempt), or moved on by someone else: nothing to undo.
+      if (before.active !== fromVersionId || before.previous === null) return change(before, false);
+      const moved = store.compareAndSetActive(task, { expected: fromVersionId, next: before.previous, actor, reason });
+      return change(store.getPointers(task), moved);
+    },
+  };
+}

@@ -1,0 +1,71 @@
+/** Retried attempts resume from the last heartbeat instead of redoing finished work. */
+import { startLMDouble, type LMDouble } from '../support/lm-double';
+import { keywordOracle } from '../support/keyword-world';
+import { harness, keywordSpec, type Harness } from './support';
+
+let double: LMDouble;
+let h: Harness;
+let datasetId: string;
+let baselineId: string;
+beforeAll(async () => {
+  double = await startLMDouble(keywordOracle());
+  h = harness();
+  const spec = keywordSpec(double.baseURL);
+  baselineId = (await h.run('ensureBaseline', [spec])).result.versionId;
+  datasetId = (await h.run('buildDataset', [spec, { cycle: 1 }])).result.datasetId;
+});
+afterAll(async () => {
+  h.store.close();
+  await double.close();
+});
+beforeEach(() => double.reset());
+
+interface EvalCheckpoint {
+  rows: { id: string; latencyMs: number }[];
+}
+
+it('evaluate: a retry after an outage predicts only the rows the failed attempt had not finished', async () => {
+  const spec = keywordSpec(double.baseURL);
+  const oracle = keywordOracle();
+  // Every third request fails: the run stops at the error budget with some rows done.
+  double.setHandler((req, i) => (i % 3 === 2 ? { status: 503 } : oracle(req)));
+  const first = await h.attempt('evaluate', [spec, { versionId: baselineId, datasetId, split: 'holdout' }]);
+  expect(first.error).toMatchObject({ nonRetryable: false });
+  const checkpoint = first.heartbeats.at(-1) as EvalCheckpoint;
+  const finished = checkpoint.rows.length;
+  expect(finished).toBeGreaterThan(0);
+  expect(finished).toBeLessThan(40);
+
+  double.reset();
+  double.setHandler(oracle);
+  const { result } = await h.run('evaluate', [spec, { versionId: baselineId, datasetId, split: 'holdout' }], { attempt: 2, heartbeatDetails: checkpoint });
+  expect(double.requests).toHaveLength(40 - finished);
+  expect(result).toMatchObject({ n: 40, errors: 0, lmCalls: 40 - finished });
+  // Resumed rows are the checkpoint's rows, not new predictions.
+  const report = h.store.getReport(result.reportId)!.report;
+  for (const row of checkpoint.rows) expect(report.rows.find((r) => r.id === row.id)?.latencyMs).toBe(row.latencyMs);
+  // No request repeated a finished example.
+  const finishedTexts = new Set(
+    h.store.getDataset(datasetId)!.holdout.filter((e) => checkpoint.rows.some((r) => r.id === e.id)).map((e) => String(e.inputs.text)),
+  );
+  expect(finishedTexts.size).toBe(finished);
+  const asked = double.requests.map((r) => r.messages.at(-1)?.content ?? '');
+  expect(asked.filter((query) => [...finishedTexts].some((text) => query.includes(text)))).toEqual([]);
+});
+
+it('evaluate ignores checkpoint rows of examples outside the split', async () => {
+  const spec = keywordSpec(double.baseURL);
+  const stale = { stage: 'evaluate', done: 1, total: 1, rows: [{ id: 'not-in-split', outputs: null, score: 1, passed: true, latencyMs: 1, cached: false }] };
+  const { result } = await h.run('evaluate', [spec, { versionId: baselineId, datasetId, split: 'val' }], { heartbeatDetails: stale });
+  expect(double.requests).toHaveLength(result.n);
+  expect(h.store.getReport(result.reportId)!.report.rows.map((r) => r.id)).not.toContain('not-in-split');
+});
+
+it('optimize: a retry after the version was stored returns it without compiling again', async () => {
+  const spec = keywordSpec(double.baseURL);
+  const { result, heartbeats } = await h.run('optimize', [spec, { datasetId, parentVersionId: baselineId, cycle: 1 }]);
+  double.reset();
+  const retry = await h.run('optimize', [spec, { datasetId, parentVersionId: baselineId, cycle: 1 }], { attempt: 2, heartbeatDetails: heartbeats.at(-1) });
+  expect(retry.result).toEqual(result);
+  expect(double.requests).toHaveLength(0);
+});

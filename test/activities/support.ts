@@ -1,0 +1,69 @@
+/** Shared setup for activity tests: a keyword-world task spec pointed at the LM double, and a store. */
+import { MockActivityEnvironment } from '@temporalio/testing';
+import type { Info } from '@temporalio/activity';
+import { DefaultLogger } from '@temporalio/worker';
+import { createActivities } from '../../src/activities';
+import type { KkachiActivities } from '../../src/activities/types';
+import { parseTaskSpec, type TaskSpec, type TaskSpecInput } from '../../src/core/task-spec';
+import { openStore, type Store } from '../../src/store';
+import { KEYWORD_SIGNATURE, makeExamples } from '../support/keyword-world';
+
+export const TASK = 'keywords';
+
+export function keywordSpec(baseURL: string, overrides: Partial<TaskSpecInput> = {}): TaskSpec {
+  const inline = (n: number, seed: number) => ({ examples: makeExamples(n, seed).map(({ id, inputs, outputs }) => ({ id, inputs, outputs })) });
+  return parseTaskSpec({
+    name: TASK,
+    signature: KEYWORD_SIGNATURE,
+    instructions: 'Classify the sentiment of the review.',
+    metric: { name: 'label_accuracy' },
+    lm: { provider: 'openai', model: 'double-model', baseURL, maxTokens: 32 },
+    optimizer: { name: 'BootstrapFewShot', config: { maxBootstrappedDemos: 8, maxLabeledDemos: 16 }, seed: 3 },
+    data: { train: inline(30, 1), holdout: inline(40, 2), valFraction: 0.25 },
+    ...overrides,
+  });
+}
+
+type Activity = keyof KkachiActivities;
+type Args<K extends Activity> = Parameters<KkachiActivities[K]>;
+type Result<K extends Activity> = Awaited<ReturnType<KkachiActivities[K]>>;
+
+export interface Attempt<K extends Activity> {
+  result?: Result<K>;
+  error?: unknown;
+  /** Every heartbeat the attempt sent, in order. */
+  heartbeats: unknown[];
+}
+
+export interface Harness {
+  store: Store;
+  /** Runs one activity attempt in a fresh mock activity context (info: e.g. a retry's heartbeatDetails). */
+  attempt<K extends Activity>(name: K, args: Args<K>, info?: Partial<Info>): Promise<Attempt<K>>;
+  /** Like attempt, but throws the activity's error. */
+  run<K extends Activity>(name: K, args: Args<K>, info?: Partial<Info>): Promise<{ result: Result<K>; heartbeats: unknown[] }>;
+}
+
+export function harness(cacheDir: string | null = null): Harness {
+  const store = openStore(':memory:');
+  const activities = createActivities({ store, cacheDir, heartbeatIntervalMs: 0 });
+  const attempt: Harness['attempt'] = async (name, args, info) => {
+    const env = new MockActivityEnvironment(info, { logger: new DefaultLogger('ERROR') });
+    const heartbeats: unknown[] = [];
+    env.on('heartbeat', (d: unknown) => heartbeats.push(d));
+    const fn = activities[name] as (...a: unknown[]) => Promise<never>;
+    try {
+      return { result: await env.run(fn, ...args), heartbeats };
+    } catch (error) {
+      return { error, heartbeats };
+    }
+  };
+  return {
+    store,
+    attempt,
+    async run(name, args, info) {
+      const { result, error, heartbeats } = await attempt(name, args, info);
+      if (error !== undefined) throw error;
+      return { result: result as Result<typeof name>, heartbeats };
+    },
+  };
+}
