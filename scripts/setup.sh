@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Idempotent setup for a fresh clone, run before `npm test` and `npm run demo`: npm packages, the
+# Temporal CLI, the compiled build and the embedded model. Each step is skipped when already done.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: installing npm packages (npm ci)" >&2
+  npm ci --no-audit --no-fund
+fi
+bash scripts/install-temporal.sh >/dev/null
+npm run -s build
+node bin/kkachi.js model fetch
