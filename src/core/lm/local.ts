@@ -1,0 +1,229 @@
+/**
+ * The embedded offline LM: a small GGUF model run in-process by node-llama-cpp. Greedy by default;
+ * sampling is seeded from the rollout id so every call is reproducible. An enum output
+ * (`options.choices`) always comes back as one of the labels.
+ */
+import { createHash } from 'node:crypto';
+import type { ChatHistoryItem, LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp';
+import { resolveModel, type PromptRendering } from '../../models/catalogue';
+import { createRng } from '../random';
+import { classifyLMError, LMError } from './errors';
+import { choiceGrammar, PLAIN_TURN_END, renderPlain } from './local-render';
+import { alignSequence, loadRuntime, sharedPrefixLength, type LocalRuntime } from './local-runtime';
+import type { ChatMessage, Completion, CompletionOptions, LM } from './types';
+
+/**
+ * How an enum answer is forced: a grammar over the labels (default: measured faster, because label
+ * scoring has to read the whole next-token distribution — 49k entries for SmolLM2, 262k for Gemma),
+ * or scoring each label's log-probability.
+ */
+export type ChoiceMethod = 'grammar' | 'score';
+
+export interface LocalLMConfig {
+  /** Catalogue name (`smollm2-135m`) or a path to a GGUF file; `KKACHI_MODEL` and the default apply when empty. */
+  model?: string;
+  /** Prompt rendering; defaults to the catalogue entry's measured choice (plain for a file without a chat template). */
+  render?: PromptRendering;
+  /** Parallel sequences sharing the model (default 1: on 2 cores a second one adds no throughput). */
+  sequences?: number;
+  /** Tokens per sequence (prompt + reply). */
+  contextSize?: number;
+  choiceMethod?: ChoiceMethod;
+}
+
+const DEFAULTS = { sequences: 1, contextSize: 2048, choiceMethod: 'grammar' as ChoiceMethod, maxTokens: 256 };
+
+/** A rendered prompt, and how to append a candidate answer to it (for label scoring). */
+interface RenderedPrompt {
+  tokens: Token[];
+  withAnswer(answer: string): Token[];
+}
+
+export async function createLocalLM(config: LocalLMConfig = {}): Promise<LM> {
+  const resolved = resolveModel(config.model);
+  const sequences = config.sequences ?? DEFAULTS.sequences;
+  const contextSize = config.contextSize ?? DEFAULTS.contextSize;
+  let runtime: LocalRuntime;
+  try {
+    runtime = await loadRuntime({ modelPath: resolved.path, sequences, contextSize });
+  } catch (err) {
+    throw new LMError(`Cannot load model ${resolved.path}: ${err instanceof Error ? err.message : String(err)}`, { kind: 'unknown', retryable: false });
+  }
+  const render = config.render ?? resolved.entry?.render ?? (hasChatTemplate(runtime.model) ? 'chat' : 'plain');
+  const id = `local:${resolved.name}`;
+  return new LocalLM(id, runtime, render, config.choiceMethod ?? DEFAULTS.choiceMethod);
+}
+
+function hasChatTemplate(model: LlamaModel): boolean {
+  return typeof model.fileInfo.metadata.tokenizer?.chat_template === 'string';
+}
+
+/** A uint32 sampling seed from the rollout id: same rollout, same sample. */
+export function seedFromRollout(rolloutId = ''): number {
+  return createHash('sha256').update(rolloutId).digest().readUInt32BE(0);
+}
+
+class LocalLM implements LM {
+  private readonly grammars = new Map<string, ReturnType<LocalRuntime['llama']['createGrammar']>>();
+  /** Resolving the wrapper parses the model's Jinja template, so it is done once. */
+  private chatWrapper?: ReturnType<LocalRuntime['lib']['resolveChatWrapper']>;
+
+  constructor(
+    readonly id: string,
+    private readonly runtime: LocalRuntime,
+    readonly render: PromptRendering,
+    readonly choiceMethod: ChoiceMethod,
+  ) {}
+
+  async complete(messages: ChatMessage[], options: CompletionOptions = {}): Promise<Completion> {
+    const started = performance.now();
+    const prompt = this.renderPrompt(messages);
+    const room = this.runtime.context.contextSize - prompt.tokens.length;
+    if (room < 1) {
+      throw new LMError(`Prompt of ${prompt.tokens.length} tokens does not fit the local context of ${this.runtime.context.contextSize} tokens`, {
+        kind: 'bad_request',
+        retryable: false,
+      });
+    }
+    const choices = options.choices?.length ? options.choices : undefined;
+    // A label is never cut short: maxTokens bounds free text only.
+    const maxTokens = choices ? room : Math.min(options.maxTokens ?? DEFAULTS.maxTokens, room);
+    try {
+      const reply = await this.runtime.pool.use(prompt.tokens, (sequence) =>
+        choices && this.choiceMethod === 'score'
+          ? this.scoreChoices(sequence, prompt, choices, options)
+          : this.generate(sequence, prompt.tokens, { ...options, maxTokens }, choices),
+      );
+      return {
+        text: reply.text,
+        usage: { promptTokens: prompt.tokens.length, completionTokens: reply.tokens },
+        latencyMs: performance.now() - started,
+        cached: false,
+      };
+    } catch (err) {
+      throw classifyLMError(err);
+    }
+  }
+
+  private renderPrompt(messages: readonly ChatMessage[]): RenderedPrompt {
+    const { model, lib } = this.runtime;
+    if (this.render === 'plain') {
+      const text = renderPlain(messages);
+      const bos = model.tokens.shouldPrependBosToken && model.tokens.bos !== null ? [model.tokens.bos] : [];
+      // The answer follows `Field:` after a space, exactly as demos are rendered.
+      return { tokens: [...bos, ...model.tokenize(text)], withAnswer: (answer) => [...bos, ...model.tokenize(`${text} ${answer}`)] };
+    }
+    const chatHistory: ChatHistoryItem[] = messages.map((m) =>
+      m.role === 'assistant' ? { type: 'model', response: [m.content] } : { type: m.role, text: m.content },
+    );
+    chatHistory.push({ type: 'model', response: [] });
+    this.chatWrapper ??= lib.resolveChatWrapper(model);
+    const tokens = this.chatWrapper.generateContextState({ chatHistory }).contextText.tokenize(model.tokenizer);
+    return { tokens, withAnswer: (answer) => [...tokens, ...model.tokenize(answer)] };
+  }
+
+  private async generate(
+    sequence: LlamaContextSequence,
+    prompt: Token[],
+    options: CompletionOptions & { maxTokens: number },
+    choices: readonly string[] | undefined,
+  ): Promise<{ text: string; tokens: number }> {
+    const { model, lib } = this.runtime;
+    const temperature = options.temperature ?? 0;
+    const stops = [...(options.stop ?? []), ...(this.render === 'plain' ? [PLAIN_TURN_END] : [])];
+    const grammar = choices ? new lib.LlamaGrammarEvaluationState({ model, grammar: await this.grammarFor(choices) }) : undefined;
+    const pending = await alignSequence(sequence, prompt);
+    const generated: Token[] = [];
+    let text = '';
+    const evaluation = sequence.evaluate(pending, {
+      temperature,
+      ...(temperature > 0 ? { seed: seedFromRollout(options.rolloutId) } : {}),
+      grammarEvaluationState: grammar,
+    });
+    for await (const token of evaluation) {
+      generated.push(token);
+      text = model.detokenize(generated);
+      const stopAt = firstStop(text, stops);
+      if (stopAt !== -1) {
+        text = text.slice(0, stopAt);
+        break;
+      }
+      // A grammar-forced label is done once no longer label extends it (saves one forward pass).
+      if (choices && isFinalChoice(text.trim(), choices)) break;
+      if (generated.length >= options.maxTokens) break;
+    }
+    return { text: text.trim(), tokens: generated.length };
+  }
+
+  private grammarFor(choices: readonly string[]) {
+    const source = choiceGrammar(choices, this.render === 'plain');
+    let grammar = this.grammars.get(source);
+    if (!grammar) {
+      grammar = this.runtime.llama.createGrammar({ grammar: source });
+      this.grammars.set(source, grammar);
+    }
+    return grammar;
+  }
+
+  /**
+   * Scores every label by the log-probability of its tokens after the prompt and returns the best
+   * (greedy) or a seeded sample (temperature > 0). The shared prompt is evaluated once; only labels
+   * longer than one token cost extra forward passes.
+   */
+  private async scoreChoices(
+    sequence: LlamaContextSequence,
+    prompt: RenderedPrompt,
+    choices: readonly string[],
+    options: CompletionOptions,
+  ): Promise<{ text: string; tokens: number }> {
+    const candidates = choices.map((label) => prompt.withAnswer(label));
+    const shared = Math.max(1, Math.min(...candidates.map((c) => sharedPrefixLength(c, prompt.tokens))));
+    const prefix = prompt.tokens.slice(0, shared);
+    const firstNext = await this.nextProbabilities(sequence, await alignSequence(sequence, prefix));
+    const logProbs: number[] = [];
+    for (const candidate of candidates) {
+      const answer = candidate.slice(shared);
+      let logProb = Math.log(firstNext.get(answer[0] as Token) ?? Number.MIN_VALUE);
+      if (answer.length > 1) {
+        const outputs = await sequence.controlledEvaluate(answer.slice(0, -1).map((t) => [t, { generateNext: { probabilities: true } }]));
+        answer.slice(1).forEach((token, i) => (logProb += Math.log(outputs[i]?.next.probabilities?.get(token) ?? Number.MIN_VALUE)));
+        await sequence.eraseContextTokenRanges([{ start: shared, end: sequence.nextTokenIndex }]);
+      }
+      logProbs.push(logProb);
+    }
+    const pick = pickChoice(logProbs, options.temperature ?? 0, options.rolloutId);
+    return { text: choices[pick] as string, tokens: (candidates[pick] as Token[]).length - shared };
+  }
+
+  private async nextProbabilities(sequence: LlamaContextSequence, pending: Token[]): Promise<Map<Token, number>> {
+    const last = pending.length - 1;
+    const outputs = await sequence.controlledEvaluate(pending.map((t, i) => (i === last ? [t, { generateNext: { probabilities: true } }] : t)));
+    const probabilities = outputs[last]?.next.probabilities;
+    if (!probabilities) throw new LMError('Local model returned no next-token probabilities', { kind: 'unknown', retryable: false });
+    return probabilities;
+  }
+}
+
+/** Greedy argmax, or a sample from softmax(logProb / temperature) seeded by the rollout id. */
+export function pickChoice(logProbs: readonly number[], temperature: number, rolloutId?: string): number {
+  const best = logProbs.reduce((bi, lp, i) => (lp > (logProbs[bi] as number) ? i : bi), 0);
+  if (temperature <= 0) return best;
+  const top = logProbs[best] as number;
+  const weights = logProbs.map((lp) => Math.exp((lp - top) / temperature));
+  let r = createRng(seedFromRollout(rolloutId)).next() * weights.reduce((a, b) => a + b, 0);
+  for (const [i, w] of weights.entries()) if ((r -= w) < 0) return i;
+  return best;
+}
+
+function firstStop(text: string, stops: readonly string[]): number {
+  let at = -1;
+  for (const stop of stops) {
+    const i = stop ? text.indexOf(stop) : -1;
+    if (i !== -1 && (at === -1 || i < at)) at = i;
+  }
+  return at;
+}
+
+function isFinalChoice(text: string, choices: readonly string[]): boolean {
+  return choices.includes(text) && !choices.some((c) => c !== text && c.startsWith(text));
+}
