@@ -10,4 +10,5 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
 fi
 bash scripts/install-temporal.sh >/dev/null
 npm run -s build
-node bin/kkachi.js model fetch
+# gemma3-270m is the default model (the demo's); smollm2-135m is the small one the model tests load.
+for model in gemma3-270m smollm2-135m; do node bin/kkachi.js model fetch "$model" >/dev/null; done
