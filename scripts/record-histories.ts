@@ -1,0 +1,100 @@
+/**
+ * Regenerates test/replay/*.json: runs each workflow through a representative path on a fresh dev
+ * server (real activities, LM double) and saves the event histories the replay test runs against the
+ * current code. Run it with `scripts/record-histories.sh` after an intended workflow change.
+ */
+import { writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { learner, learnerWorkflowId } from '../src/workflows/learner';
+import { feedbackSignal, optimizeNowUpdate, progressQuery, type LearnerStatus } from '../src/workflows/messages';
+import { optimizationPipeline } from '../src/workflows/pipeline';
+import { feedbackFor, keywordTask, setUpHarness, waitForStatus, type Harness } from '../test/workflows/harness';
+
+const OUT = resolve(__dirname, '../test/replay');
+
+const cycleDone = (s: LearnerStatus): boolean => s.cycles.length > 0 && s.cycles.every((c) => c.decision !== 'running');
+
+async function save(h: Harness, name: string, workflowId: string, runId?: string): Promise<void> {
+  const history = await h.env.client.workflow.getHandle(workflowId, runId).fetchHistory();
+  // The workflow id is not in the history, yet replay needs it (child workflow ids derive from it).
+  const file = { workflowId, history: JSON.parse(historyToJSON(history)) as unknown };
+  writeFileSync(join(OUT, `${name}.json`), `${JSON.stringify(file)}\n`);
+  console.log(`recorded ${name} (${history.events?.length ?? 0} events)`);
+}
+
+async function startLearner(h: Harness, task: string, overrides: Parameters<typeof keywordTask>[2]): Promise<WorkflowHandleWithFirstExecutionRunId<typeof learner>> {
+  const spec = keywordTask(task, h.double.baseURL, overrides);
+  return h.env.client.workflow.start(learner, { taskQueue: h.taskQueue, workflowId: learnerWorkflowId(task), args: [spec] });
+}
+
+/** Threshold → cycle → promote → window passes; then enough traffic to continue as new. */
+async function promoted(h: Harness): Promise<void> {
+  const handle = await startLearner(h, 'replay-promote', { triggers: { corrections: 3 } });
+  for (let i = 0; i < 3; i++) await handle.signal(feedbackSignal, feedbackFor(i, { seed: 1_000 }));
+  await handle.signal('feedback', { predictionId: 'malformed' });
+  await waitForStatus(handle, cycleDone, 60_000);
+  for (let i = 3; i < 80; i++) await handle.signal(feedbackSignal, feedbackFor(i, { seed: 1_000, confirm: true }));
+  await waitForStatus(handle, (s) => s.generation >= 1, 60_000);
+  const id = learnerWorkflowId('replay-promote');
+  await save(h, 'learner-continued-as-new', id, handle.firstExecutionRunId);
+  await save(h, 'optimizationCycle-promoted', `${id}-cycle-1`);
+  await save(h, 'rollout-promoted', `${id}-cycle-1-rollout`);
+  await handle.terminate('recorded');
+}
+
+/** A candidate whose live accuracy collapses in the monitoring window is rolled back. */
+async function rolledBack(h: Harness): Promise<void> {
+  const handle = await startLearner(h, 'replay-rollback', {
+    triggers: { corrections: 1_000 },
+    monitoring: { window: '20s', minSamples: 5, tolerance: 0.1 },
+  });
+  const baseline = (await waitForStatus(handle, (s) => s.activeVersion !== null)).activeVersion;
+  await handle.executeUpdate(optimizeNowUpdate, { args: [{ reason: 'record' }] });
+  await waitForStatus(handle, (s) => s.running && s.activeVersion !== baseline, 60_000);
+  for (let i = 0; i < 6; i++) await handle.signal(feedbackSignal, feedbackFor(i, { seed: 1_001 }));
+  await waitForStatus(handle, cycleDone, 60_000);
+  await save(h, 'rollout-rolled-back', `${learnerWorkflowId('replay-rollback')}-cycle-1-rollout`);
+  await handle.terminate('recorded');
+}
+
+async function pipeline(h: Harness): Promise<void> {
+  const spec = keywordTask('replay-pipeline', h.double.baseURL);
+  const handle = await h.env.client.workflow.start(optimizationPipeline, {
+    taskQueue: h.taskQueue,
+    workflowId: 'kkachi-pipeline-replay',
+    args: [{ spec, feedbackPerStage: 2, feedbackTimeout: '1m' }],
+  });
+  for (let i = 0; i < 2; i++) await handle.signal(feedbackSignal, feedbackFor(i, { seed: 1_002 }));
+  while ((await handle.query(progressQuery)).stage < 4) await new Promise((r) => setTimeout(r, 200));
+  for (let i = 2; i < 4; i++) await handle.signal(feedbackSignal, feedbackFor(i, { seed: 1_002 }));
+  await handle.result();
+  await save(h, 'optimizationPipeline', 'kkachi-pipeline-replay');
+}
+
+async function invalidSpec(h: Harness): Promise<void> {
+  const handle = await startLearner(h, 'replay-invalid', { lm: { provider: 'openai', model: '' } });
+  await handle.result().catch(() => undefined);
+  await save(h, 'learner-invalid-spec', learnerWorkflowId('replay-invalid'));
+}
+
+async function main(): Promise<void> {
+  const h = await setUpHarness({ suggestContinueAsNew: 100 });
+  try {
+    const worker = await h.worker();
+    await worker.runUntil(async () => {
+      await promoted(h);
+      await rolledBack(h);
+      await pipeline(h);
+      await invalidSpec(h);
+    });
+  } finally {
+    await h.stop();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,58 @@
+/**
+ * The Kkachi worker: registers the workflows and the activities on one task queue. `createWorker` is
+ * the wiring tests and demos reuse; run directly (`npm run worker`, `node dist/worker.js`) it opens the
+ * store, connects from the environment, and shuts down gracefully on SIGINT/SIGTERM (the SDK's
+ * runtime drains in-flight tasks, then `run()` resolves and the store is closed).
+ */
+import { NativeConnection, Runtime, Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import { createActivities } from './activities';
+import type { KkachiActivities } from './activities/types';
+import { openStore } from './store';
+import { temporalConfig, type TemporalConfig } from './temporal/config';
+
+export interface CreateWorkerOptions {
+  connection?: NativeConnection;
+  namespace?: string;
+  taskQueue?: string;
+  activities: KkachiActivities;
+  /** A prebuilt bundle (tests bundle once per file); default: bundle ./workflows at start. */
+  workflowBundle?: WorkflowBundleOption;
+  /** Activities run at once; LM-bound work is the bottleneck, so keep it small. */
+  activityConcurrency?: number;
+  config?: TemporalConfig;
+}
+
+export async function createWorker(options: CreateWorkerOptions): Promise<Worker> {
+  const config = options.config ?? temporalConfig();
+  const connection = options.connection ?? (await NativeConnection.connect({ address: config.address }));
+  return Worker.create({
+    connection,
+    namespace: options.namespace ?? config.namespace,
+    taskQueue: options.taskQueue ?? config.taskQueue,
+    activities: options.activities,
+    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
+    maxConcurrentActivityTaskExecutions: options.activityConcurrency ?? config.activityConcurrency,
+  });
+}
+
+async function main(): Promise<void> {
+  Runtime.install({ shutdownSignals: ['SIGINT', 'SIGTERM'] });
+  const config = temporalConfig();
+  const store = openStore();
+  const connection = await NativeConnection.connect({ address: config.address });
+  try {
+    const worker = await createWorker({ connection, config, activities: createActivities({ store }) });
+    console.log(`kkachi worker: ${config.address} namespace=${config.namespace} queue=${config.taskQueue} activities≤${config.activityConcurrency}`);
+    await worker.run();
+  } finally {
+    await connection.close();
+    store.close();
+  }
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,65 @@
+/**
+ * One optimization cycle, a child of the learner: build dataset → optimize → evaluate the active
+ * program and the candidate on the held-out set → `rollout` (gate, promote, monitor) as a child.
+ */
+import { executeChild, log, upsertMemo, workflowInfo } from '@temporalio/workflow';
+import type { GateResult } from '../activities/types';
+import type { CycleDecision, CycleTrigger } from './messages';
+import { rollout } from './rollout';
+import { markProgress } from './search-attributes';
+import { requireTaskSpec } from './spec';
+import { buildAndOptimize, evaluateOn } from './steps';
+
+export interface CycleInput {
+  spec: unknown;
+  cycle: number;
+  trigger: CycleTrigger;
+  activeVersionId: string;
+  /** The learner to keep informed of pointer moves. */
+  notifyWorkflowId?: string;
+}
+
+export interface CycleResult {
+  cycle: number;
+  datasetId: string;
+  candidateVersion: string;
+  gate: GateResult | null;
+  decision: Exclude<CycleDecision, 'running' | 'failed'>;
+  reason: string;
+  activeVersion: string;
+}
+
+export async function optimizationCycle(input: CycleInput): Promise<CycleResult> {
+  const spec = requireTaskSpec(input.spec);
+  markProgress({ task: spec.name, activeVersion: input.activeVersionId });
+  const { dataset, optimized } = await buildAndOptimize(spec, input.cycle, input.activeVersionId);
+  const base = { cycle: input.cycle, datasetId: dataset.datasetId, candidateVersion: optimized.versionId };
+
+  if (optimized.versionId === input.activeVersionId) {
+    const reason = 'kept: the optimizer reproduced the active program';
+    markProgress({ stage: 'kept' });
+    upsertMemo({ decision: 'kept', reason });
+    return { ...base, gate: null, decision: 'kept', reason, activeVersion: input.activeVersionId };
+  }
+
+  markProgress({ stage: 'evaluate' });
+  // One after the other: run side by side they would share the LM and skew the latency comparison.
+  const active = await evaluateOn(spec, dataset.datasetId, input.activeVersionId, 'holdout');
+  const candidate = await evaluateOn(spec, dataset.datasetId, optimized.versionId, 'holdout');
+  const result = await executeChild(rollout, {
+    workflowId: `${workflowInfo().workflowId}-rollout`,
+    args: [
+      {
+        spec,
+        candidateVersionId: optimized.versionId,
+        baselineVersionId: input.activeVersionId,
+        baselineReportId: active.reportId,
+        candidateReportId: candidate.reportId,
+        notifyWorkflowId: input.notifyWorkflowId,
+      },
+    ],
+  });
+  upsertMemo({ decision: result.decision, reason: result.reason });
+  log.info('cycle finished', { task: spec.name, cycle: input.cycle, trigger: input.trigger, decision: result.decision });
+  return { ...base, gate: result.gate, decision: result.decision, reason: result.reason, activeVersion: result.activeVersion };
+}

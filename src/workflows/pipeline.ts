@@ -1,0 +1,191 @@
+/**
+ * The seed's automated optimization pipeline as seven named, visible stages (DESIGN.md):
+ * (1) deploy baseline and collect feedback, (2) first optimization cycle, (3) deploy the optimized
+ * program, (4) collect more feedback, (5) second optimization cycle, (6) final evaluation of baseline
+ * vs every version on the held-out set, (7) production deployment through `rollout` (the A/B gate).
+ * Feedback arrives by the `feedback` signal, as for the learner; query `progress` shows where it is.
+ */
+import { ApplicationFailure, condition, executeChild, log, setHandler, upsertMemo, workflowInfo } from '@temporalio/workflow';
+import { z } from 'zod';
+import type { EvalSummary } from '../activities/types';
+import { describeZodError, parseOrThrow } from '../core/errors';
+import { parseSignature } from '../core/signature';
+import { durationSchema, type TaskSpec } from '../core/task-spec';
+import { storeActivities } from './activities';
+import { emptyIntakeState, FeedbackIntake } from './feedback';
+import {
+  activeVersionChangedSchema,
+  activeVersionChangedSignal,
+  feedbackSignal,
+  PIPELINE_STAGES,
+  progressQuery,
+  type CycleMetrics,
+  type FinalMetrics,
+  type PipelineProgress,
+} from './messages';
+import { rollout, type RolloutResult } from './rollout';
+import { markProgress } from './search-attributes';
+import { requireTaskSpec } from './spec';
+import { buildAndOptimize, evaluateOn, promoteVersion } from './steps';
+
+export const pipelineInputSchema = z.object({
+  spec: z.unknown(),
+  /** Corrections each collection stage (1 and 4) waits for. */
+  feedbackPerStage: z.number().int().min(0).default(3),
+  /** The longest a collection stage waits; it then moves on with what it has. */
+  feedbackTimeout: durationSchema.default(3_600_000),
+});
+export type PipelineInput = z.input<typeof pipelineInputSchema>;
+
+export interface PipelineResult extends PipelineProgress {
+  rollout: RolloutResult | null;
+}
+
+export async function optimizationPipeline(rawInput: PipelineInput): Promise<PipelineResult> {
+  const parsed = pipelineInputSchema.safeParse(rawInput);
+  if (!parsed.success) throw ApplicationFailure.nonRetryable(describeZodError(parsed.error, rawInput).message, 'InvalidPipelineInput');
+  const input = parsed.data;
+  const spec = requireTaskSpec(input.spec);
+  const task = spec.name;
+  const workflowId = workflowInfo().workflowId;
+  let activeVersion: string | null = null;
+  let stopping = false;
+  const progress: PipelineProgress = {
+    stage: 0,
+    stageName: PIPELINE_STAGES[0],
+    cycles: [],
+    final: [],
+    counters: { received: 0, corrections: 0, duplicates: 0, rejected: 0 },
+    pendingCorrections: 0,
+  };
+  const intake = new FeedbackIntake(task, parseSignature(spec.signature), emptyIntakeState(), () => activeVersion);
+
+  setHandler(feedbackSignal, (raw) => intake.offer(raw));
+  setHandler(activeVersionChangedSignal, (raw) => {
+    try {
+      activeVersion = parseOrThrow(activeVersionChangedSchema, raw).versionId;
+    } catch (err) {
+      log.warn('activeVersionChanged ignored', { error: (err as Error).message });
+    }
+  });
+  setHandler(progressQuery, () => ({
+    ...progress,
+    counters: { ...intake.state.counters },
+    pendingCorrections: intake.state.pendingCorrections,
+  }));
+
+  const enter = (stage: number): void => {
+    progress.stage = stage;
+    progress.stageName = PIPELINE_STAGES[stage - 1] as PipelineProgress['stageName'];
+    markProgress({ task, stage: `${stage}-${progress.stageName}`, activeVersion });
+    log.info('pipeline stage', { task, stage, name: progress.stageName });
+  };
+  const collectFeedback = async (): Promise<void> => {
+    intake.resetPending();
+    const enough = await condition(() => intake.state.pendingCorrections >= input.feedbackPerStage, input.feedbackTimeout);
+    // Count only what is persisted: what the next cycle's dataset will contain.
+    await intake.flush();
+    if (!enough) log.warn('collection stage timed out', { task, stage: progress.stage, corrections: intake.state.pendingCorrections });
+  };
+  const optimizeCycle = async (cycle: number, parentVersion: string): Promise<CycleMetrics> => {
+    const { dataset, optimized } = await buildAndOptimize(spec, cycle, parentVersion);
+    const val = await evaluateOn(spec, dataset.datasetId, optimized.versionId, 'val');
+    const metrics: CycleMetrics = {
+      cycle,
+      datasetId: dataset.datasetId,
+      train: dataset.train,
+      val: dataset.val,
+      corrections: dataset.corrections,
+      parentVersion,
+      candidateVersion: optimized.versionId,
+      optimizer: optimized.optimizer,
+      demos: optimized.demos,
+      valAccuracy: val.accuracy,
+      lmCalls: optimized.lmCalls + val.lmCalls,
+    };
+    progress.cycles.push(metrics);
+    return metrics;
+  };
+
+  const feedbackLoop = intake.run(() => stopping);
+
+  enter(1);
+  const baseline = await storeActivities.ensureBaseline(spec);
+  activeVersion = baseline.active;
+  await collectFeedback();
+
+  enter(2);
+  const first = await optimizeCycle(1, activeVersion);
+
+  enter(3);
+  const deployed = await promoteVersion(task, {
+    versionId: first.candidateVersion,
+    expectedActive: activeVersion,
+    actor: `pipeline:${workflowId}`,
+    reason: 'pipeline stage 3: deploy the first optimized program to collect feedback on it',
+  });
+  if ('conflict' in deployed) log.warn('stage 3 did not deploy', { task, reason: deployed.conflict });
+  else activeVersion = deployed.change.active ?? activeVersion;
+  markProgress({ activeVersion });
+
+  enter(4);
+  await collectFeedback();
+
+  enter(5);
+  const second = await optimizeCycle(2, activeVersion);
+
+  enter(6);
+  const versions = uniqueVersions([
+    ['baseline', baseline.versionId],
+    ['cycle 1', first.candidateVersion],
+    ['cycle 2', second.candidateVersion],
+    ['active', activeVersion],
+  ]);
+  // Sequential, so every version's latency is measured without the others competing for the LM.
+  const reports: EvalSummary[] = [];
+  for (const [, id] of versions) reports.push(await evaluateOn(spec, second.datasetId, id, 'holdout'));
+  progress.final = versions.map(([label, versionId], i) => finalMetrics(label, versionId, reports[i] as EvalSummary));
+
+  enter(7);
+  const result = await deploy(spec, workflowId, activeVersion, second.candidateVersion, versions, reports);
+  stopping = true;
+  await feedbackLoop;
+  progress.stageName = 'done';
+  markProgress({ stage: 'done', activeVersion: result?.activeVersion ?? activeVersion });
+  upsertMemo({ decision: result?.decision ?? 'kept', reason: result?.reason ?? 'the second cycle reproduced the active program' });
+  return { ...progress, counters: { ...intake.state.counters }, pendingCorrections: intake.state.pendingCorrections, rollout: result };
+}
+
+/** Stage 7: the second cycle's program against the one in service, through the A/B gate. */
+async function deploy(
+  spec: TaskSpec,
+  workflowId: string,
+  activeVersion: string,
+  candidate: string,
+  versions: [string, string][],
+  reports: EvalSummary[],
+): Promise<RolloutResult | null> {
+  if (candidate === activeVersion) return null;
+  const reportOf = (versionId: string): string => (reports[versions.findIndex(([, id]) => id === versionId)] as EvalSummary).reportId;
+  return executeChild(rollout, {
+    workflowId: `${workflowId}-rollout`,
+    args: [
+      {
+        spec,
+        candidateVersionId: candidate,
+        baselineVersionId: activeVersion,
+        baselineReportId: reportOf(activeVersion),
+        candidateReportId: reportOf(candidate),
+        notifyWorkflowId: workflowId,
+      },
+    ],
+  });
+}
+
+function uniqueVersions(labelled: [string, string][]): [string, string][] {
+  return labelled.filter(([, id], i) => labelled.findIndex(([, other]) => other === id) === i);
+}
+
+function finalMetrics(label: string, versionId: string, report: EvalSummary): FinalMetrics {
+  return { versionId, label, accuracy: report.accuracy, p50Ms: report.p50Ms, lmCalls: report.lmCalls };
+}

@@ -1,0 +1,141 @@
+/**
+ * Production rollout: A/B gate → promote (compare-and-set) → monitoring window over live feedback.
+ * A regression in the window, or a cancellation during it, runs the compensation: restore the
+ * previous version. The result and the memo say why.
+ */
+import {
+  CancellationScope,
+  getExternalWorkflowHandle,
+  isCancellation,
+  log,
+  sleep,
+  upsertMemo,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { GateResult, LiveMetrics } from '../activities/types';
+import type { TaskSpec } from '../core/task-spec';
+import { storeActivities } from './activities';
+import { activeVersionChangedSignal, type CycleDecision } from './messages';
+import { markProgress } from './search-attributes';
+import { requireTaskSpec } from './spec';
+import { promoteVersion } from './steps';
+
+export interface RolloutInput {
+  /** The task spec (validated again here: a rollout can be started on its own). */
+  spec: unknown;
+  candidateVersionId: string;
+  /** The version in service that the candidate was measured against. */
+  baselineVersionId: string;
+  baselineReportId: string;
+  candidateReportId: string;
+  /** A learner to signal (`activeVersionChanged`) whenever this rollout moves the active pointer. */
+  notifyWorkflowId?: string;
+}
+
+export interface RolloutResult {
+  decision: Exclude<CycleDecision, 'running' | 'failed'>;
+  reason: string;
+  gate: GateResult;
+  /** The active version when the rollout ended, as far as this rollout moved it. */
+  activeVersion: string;
+  /** Live metrics of the candidate at the last check of the monitoring window (null: not promoted). */
+  live: LiveMetrics | null;
+}
+
+/** How often the window is checked: a tenth of it, between 1 s and 5 min. */
+export function checkInterval(windowMs: number): number {
+  return Math.min(Math.max(Math.floor(windowMs / 10), 1_000), 300_000);
+}
+
+/** Live accuracy (with enough samples) more than `tolerance` below what the gate measured. */
+export function isRegression(spec: TaskSpec, gate: GateResult, live: LiveMetrics): boolean {
+  if (live.n < spec.monitoring.minSamples || live.accuracy === null) return false;
+  const floor = gate.candidate.accuracy - spec.monitoring.tolerance;
+  return Math.round((floor - live.accuracy) * 1e9) > 0;
+}
+
+export async function rollout(input: RolloutInput): Promise<RolloutResult> {
+  const spec = requireTaskSpec(input.spec);
+  const task = spec.name;
+  const candidate = input.candidateVersionId;
+  const actor = `rollout:${workflowInfo().workflowId}`;
+  const finish = (result: RolloutResult): RolloutResult => {
+    markProgress({ stage: result.decision, activeVersion: result.activeVersion });
+    upsertMemo({ decision: result.decision, reason: result.reason });
+    log.info('rollout finished', { task, candidate, decision: result.decision, reason: result.reason });
+    return result;
+  };
+
+  markProgress({ task, stage: 'gate', activeVersion: input.baselineVersionId });
+  const gate = await storeActivities.compare(spec, {
+    baselineReportId: input.baselineReportId,
+    candidateReportId: input.candidateReportId,
+  });
+  upsertMemo({ gate: gate.reason });
+  if (gate.action !== 'promote') {
+    const decision = gate.action === 'reject' ? 'rejected' : 'kept';
+    return finish({ decision, reason: gate.reason, gate, activeVersion: input.baselineVersionId, live: null });
+  }
+
+  const promoted = await promoteVersion(task, {
+    versionId: candidate,
+    expectedActive: input.baselineVersionId,
+    actor,
+    reason: gate.reason,
+  });
+  if ('conflict' in promoted) {
+    return finish({ decision: 'conflict', reason: `not promoted: ${promoted.conflict}`, gate, activeVersion: input.baselineVersionId, live: null });
+  }
+  await tellLearner(input.notifyWorkflowId, candidate, gate.reason);
+  const promotedAt = Date.now();
+  markProgress({ stage: 'monitoring', activeVersion: candidate });
+
+  const compensate = async (reason: string): Promise<string> => {
+    const restored = await storeActivities.restorePrevious(task, { fromVersionId: candidate, actor, reason });
+    if (restored.changed && restored.active) await tellLearner(input.notifyWorkflowId, restored.active, reason);
+    return restored.active ?? input.baselineVersionId;
+  };
+
+  let live: LiveMetrics;
+  try {
+    live = await monitor(spec, gate, candidate, promotedAt);
+  } catch (err) {
+    if (isCancellation(err)) {
+      // Cancelled mid-window: the candidate has not proven itself, so put the previous version back.
+      await CancellationScope.nonCancellable(() => compensate('rollout cancelled during the monitoring window'));
+    }
+    throw err;
+  }
+  if (isRegression(spec, gate, live)) {
+    const reason =
+      `rolled back: live accuracy ${pct(live.accuracy)} on ${live.n} feedback records fell more than ` +
+      `${pct(spec.monitoring.tolerance)} below the gate's ${pct(gate.candidate.accuracy)}`;
+    const activeVersion = await compensate(reason);
+    return finish({ decision: 'rolled-back', reason, gate, activeVersion, live });
+  }
+  const reason = `${gate.reason}; monitoring window passed (live accuracy ${pct(live.accuracy)} on ${live.n} records)`;
+  return finish({ decision: 'promoted', reason, gate, activeVersion: candidate, live });
+}
+
+/** Checks live metrics until the window closes or a regression shows; returns the last measurement. */
+async function monitor(spec: TaskSpec, gate: GateResult, versionId: string, sinceMs: number): Promise<LiveMetrics> {
+  const deadline = sinceMs + spec.monitoring.window;
+  const every = checkInterval(spec.monitoring.window);
+  for (;;) {
+    await sleep(Math.max(1, Math.min(every, deadline - Date.now())));
+    const live = await storeActivities.liveMetrics(spec.name, { versionId, sinceMs });
+    if (isRegression(spec, gate, live) || Date.now() >= deadline) return live;
+  }
+}
+
+async function tellLearner(workflowId: string | undefined, versionId: string, reason: string): Promise<void> {
+  if (!workflowId) return;
+  try {
+    await getExternalWorkflowHandle(workflowId).signal(activeVersionChangedSignal, { versionId, reason });
+  } catch (err) {
+    // The learner may be gone (terminated); the registry stays the source of truth.
+    log.warn('could not notify the learner', { workflowId, error: (err as Error).message });
+  }
+}
+
+const pct = (x: number | null): string => (x === null ? 'n/a' : `${(x * 100).toFixed(1)}%`);

@@ -1,0 +1,42 @@
+/** Stages shared by the optimization cycle and the seven-stage pipeline. */
+import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
+import type { DatasetSummary, EvalSummary, OptimizeSummary, PointerChange } from '../activities/types';
+import type { TaskSpec } from '../core/task-spec';
+import { datasetActivities, lmActivities, storeActivities } from './activities';
+import { markProgress } from './search-attributes';
+
+export interface Optimized {
+  dataset: DatasetSummary;
+  optimized: OptimizeSummary;
+}
+
+/** Snapshot seed examples + corrections, then compile a candidate from the parent version. */
+export async function buildAndOptimize(spec: TaskSpec, cycle: number, parentVersionId: string): Promise<Optimized> {
+  markProgress({ stage: 'build-dataset' });
+  const dataset = await datasetActivities.buildDataset(spec, { cycle });
+  markProgress({ stage: 'optimize' });
+  const optimized = await lmActivities.optimize(spec, { datasetId: dataset.datasetId, parentVersionId, cycle });
+  return { dataset, optimized };
+}
+
+/** Evaluates one version on a split of a snapshot (versions on one snapshot pair up by example). */
+export function evaluateOn(spec: TaskSpec, datasetId: string, versionId: string, split: 'val' | 'holdout'): Promise<EvalSummary> {
+  return lmActivities.evaluate(spec, { versionId, datasetId, split });
+}
+
+/** The store's failure type when compare-and-set finds `active` moved by someone else. */
+export const STALE_ACTIVE_VERSION = 'StaleActiveVersion';
+
+/** Promote by compare-and-set; a pointer moved by someone else is an answer (`conflict`), not a crash. */
+export async function promoteVersion(
+  task: string,
+  opts: { versionId: string; expectedActive: string; actor: string; reason: string },
+): Promise<{ change: PointerChange } | { conflict: string }> {
+  try {
+    return { change: await storeActivities.promote(task, opts) };
+  } catch (err) {
+    const cause = err instanceof ActivityFailure ? err.cause : undefined;
+    if (cause instanceof ApplicationFailure && cause.type === STALE_ACTIVE_VERSION) return { conflict: cause.message };
+    throw err;
+  }
+}

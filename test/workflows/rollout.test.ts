@@ -1,0 +1,108 @@
+/**
+ * The rollout's safety nets on a real Temporal dev server: a promoted candidate that regresses on live
+ * feedback during the monitoring window is rolled back automatically; cancelling the rollout during the
+ * window still runs the compensation; an operator's `rollback` restores the previous version.
+ */
+import type { WorkflowHandle } from '@temporalio/client';
+import type { Worker } from '@temporalio/worker';
+import { learner, learnerWorkflowId } from '../../src/workflows/learner';
+import { feedbackSignal, optimizeNowUpdate, rollbackUpdate, statusQuery, type LearnerStatus } from '../../src/workflows/messages';
+import { feedbackFor, keywordTask, setUpHarness, waitForStatus, type Harness } from './harness';
+
+let h: Harness;
+let worker: Worker;
+let running: Promise<void>;
+
+beforeAll(async () => {
+  h = await setUpHarness();
+  worker = await h.worker();
+  running = worker.run();
+}, 60_000);
+
+afterAll(async () => {
+  worker?.shutdown();
+  await running;
+  await h?.stop();
+});
+
+/** Starts a learner, asks for a cycle, and waits until its rollout has promoted the candidate. */
+async function promotedCandidate(
+  task: string,
+  windowMs: number,
+): Promise<{ handle: WorkflowHandle<typeof learner>; baseline: string; candidate: string }> {
+  const spec = keywordTask(task, h.double.baseURL, {
+    triggers: { corrections: 1_000 },
+    monitoring: { window: windowMs, minSamples: 5, tolerance: 0.1 },
+  });
+  const handle = await h.env.client.workflow.start(learner, { taskQueue: h.taskQueue, workflowId: learnerWorkflowId(task), args: [spec] });
+  const baseline = (await waitForStatus(handle, (s) => s.activeVersion !== null)).activeVersion as string;
+  await handle.executeUpdate(optimizeNowUpdate, { args: [{ reason: 'test' }] });
+  const promoted = await waitForStatus(handle, (s) => s.running && s.activeVersion !== baseline, 60_000);
+  return { handle, baseline, candidate: promoted.activeVersion as string };
+}
+
+const finished = (s: LearnerStatus): boolean => s.cycles[0]?.decision !== undefined && s.cycles[0].decision !== 'running';
+
+const activeMoves = (task: string) =>
+  h.store.registryHistory(task).filter((e) => e.pointer === 'active').map((e) => ({ from: e.fromVersion, to: e.toVersion, reason: e.reason }));
+
+it('rolls a regressing candidate back during the monitoring window and says why', async () => {
+  const { handle, baseline, candidate } = await promotedCandidate('regress', 20_000);
+  // Users now correct every answer of the new version: live accuracy 0% vs the gate's measurement.
+  for (let i = 0; i < 6; i++) await handle.signal(feedbackSignal, feedbackFor(i, { seed: 600 }));
+
+  const done = await waitForStatus(handle, finished, 30_000);
+  expect(done.cycles[0]).toMatchObject({ decision: 'rolled-back', candidateVersion: candidate });
+  expect(done.cycles[0]?.reason).toMatch(/live accuracy 0\.0% on 6 feedback records fell more than 10\.0% below/);
+  expect(done.activeVersion).toBe(baseline);
+  // The feedback was attributed to the candidate (the learner heard of the promotion).
+  expect(h.store.listFeedback('regress').every((f) => f.versionId === candidate)).toBe(true);
+  // Registry history: baseline, promote, then restore.
+  expect(activeMoves('regress')).toEqual([
+    { from: null, to: baseline, reason: 'baseline' },
+    { from: baseline, to: candidate, reason: expect.stringMatching(/^promote:/) },
+    { from: candidate, to: baseline, reason: expect.stringMatching(/^rolled back: live accuracy/) },
+  ]);
+  await handle.terminate('test done');
+}, 90_000);
+
+it('keeps a candidate whose live accuracy holds up through the window', async () => {
+  const { handle, candidate } = await promotedCandidate('steady', 4_000);
+  for (let i = 0; i < 6; i++) await handle.signal(feedbackSignal, feedbackFor(i, { seed: 601, confirm: true }));
+  const done = await waitForStatus(handle, finished, 30_000);
+  expect(done.cycles[0]).toMatchObject({ decision: 'promoted' });
+  expect(done.cycles[0]?.reason).toMatch(/monitoring window passed \(live accuracy 100\.0% on 6 records\)/);
+  expect(done.activeVersion).toBe(candidate);
+  expect(h.store.getPointers('steady').active).toBe(candidate);
+  await handle.terminate('test done');
+}, 90_000);
+
+it('runs the compensation when the rollout is cancelled during the window', async () => {
+  const { handle, baseline, candidate } = await promotedCandidate('cancelled', 60_000);
+  await h.env.client.workflow.getHandle(`${learnerWorkflowId('cancelled')}-cycle-1-rollout`).cancel();
+
+  const done = await waitForStatus(handle, finished, 30_000);
+  expect(done.cycles[0]).toMatchObject({ decision: 'failed', reason: expect.stringMatching(/^cancelled/) });
+  expect(done.activeVersion).toBe(baseline);
+  expect(activeMoves('cancelled').slice(1)).toEqual([
+    { from: baseline, to: candidate, reason: expect.stringMatching(/^promote:/) },
+    { from: candidate, to: baseline, reason: 'rollout cancelled during the monitoring window' },
+  ]);
+  await handle.terminate('test done');
+}, 90_000);
+
+it("restores the previous version on an operator's rollback and stops the rollout watching it", async () => {
+  const { handle, baseline, candidate } = await promotedCandidate('operator', 60_000);
+  const change = await handle.executeUpdate(rollbackUpdate, { args: [{ reason: 'customer complaints' }] });
+  expect(change).toEqual({ active: baseline, previous: candidate, changed: true });
+
+  const done = await waitForStatus(handle, finished, 30_000);
+  expect(done.cycles[0]).toMatchObject({ decision: 'rolled-back', reason: 'operator rollback: customer complaints' });
+  expect(done.activeVersion).toBe(baseline);
+  expect(activeMoves('operator').slice(1)).toEqual([
+    { from: baseline, to: candidate, reason: expect.stringMatching(/^promote:/) },
+    { from: candidate, to: baseline, reason: 'customer complaints' },
+  ]);
+  expect((await handle.query(statusQuery)).running).toBe(false);
+  await handle.terminate('test done');
+}, 90_000);
