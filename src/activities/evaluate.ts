@@ -48,21 +48,25 @@ export function evaluateActivities({ store, cacheDir, heartbeatIntervalMs }: Dep
       const finished = new Map<string, EvalRow>();
       for (const row of lastCheckpoint(checkpointSchema)?.rows ?? []) if (ids.has(row.id) && row.errorKind !== 'lm') finished.set(row.id, row);
 
-      const progress = heartbeat<Checkpoint>(heartbeatIntervalMs);
       const checkpoint = (): Checkpoint => ({ stage: 'evaluate', done: finished.size, total: examples.length, rows: [...finished.values()].map(slim) });
-      const { lm, meter } = await activityLM(spec, cacheDir);
-      const report = await lm.guard(() =>
-        evaluate(artifact.program, examples, {
-          lm,
-          metric: metricFromSpec(spec.metric),
-          resume: [...finished.values()],
-          onProgress: ({ row }) => {
-            if (row.errorKind !== 'lm') finished.set(row.id, row);
-            progress.beat(checkpoint);
-          },
-        }),
-      );
-      progress.beat(checkpoint, true);
+      const progress = heartbeat(heartbeatIntervalMs, checkpoint);
+      const run = async () => {
+        const { lm, meter } = await activityLM(spec, cacheDir);
+        const report = await lm.guard(() =>
+          evaluate(artifact.program, examples, {
+            lm,
+            metric: metricFromSpec(spec.metric),
+            resume: [...finished.values()],
+            onProgress: ({ row }) => {
+              if (row.errorKind !== 'lm') finished.set(row.id, row);
+              progress.beat();
+            },
+          }),
+        );
+        return { report, lmCalls: meter.snapshot().calls };
+      };
+      const { report, lmCalls } = await run().finally(() => progress.stop());
+      progress.beat(true);
       if (report.errors > 0) {
         // Scoring a transient outage as wrong answers would bias the gate: fail (retryably) and let the
         // next attempt redo only the failed rows.
@@ -80,7 +84,7 @@ export function evaluateActivities({ store, cacheDir, heartbeatIntervalMs }: Dep
         accuracy: report.passRate,
         p50Ms: report.latency.p50,
         p95Ms: report.latency.p95,
-        lmCalls: meter.snapshot().calls,
+        lmCalls,
         errors: report.errors,
       };
     },

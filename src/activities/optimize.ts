@@ -45,22 +45,30 @@ export function optimizeActivities({ store, cacheDir, heartbeatIntervalMs }: Dep
       const parent = store.getProgram(parentVersionId);
       if (!parent) throw notFound('program version', parentVersionId);
 
-      const progress = heartbeat<Checkpoint>(heartbeatIntervalMs);
-      const { lm, meter } = await activityLM(spec, cacheDir);
-      const result = await lm.guard(() =>
-        optimizer.compile(
-          { ...parent.program, demos: [] },
-          {
-            trainset: snapshot.train,
-            // Random search scores candidates on val; an empty val falls back to the trainset (DSPy's default).
-            valset: snapshot.val.length > 0 ? snapshot.val : undefined,
-            lm,
-            metric: metricFromSpec(spec.metric),
-            seed: spec.optimizer.seed,
-            onProgress: ({ stage, done, total }: OptimizeProgress) => progress.beat(() => ({ stage, done, total })),
-          },
-        ),
-      );
+      let checkpoint: Checkpoint = { stage: 'start', done: 0, total: snapshot.train.length };
+      const progress = heartbeat(heartbeatIntervalMs, () => checkpoint);
+      const compile = async () => {
+        const { lm, meter } = await activityLM(spec, cacheDir);
+        const result = await lm.guard(() =>
+          optimizer.compile(
+            { ...parent.program, demos: [] },
+            {
+              trainset: snapshot.train,
+              // Random search scores candidates on val; an empty val falls back to the trainset (DSPy's default).
+              valset: snapshot.val.length > 0 ? snapshot.val : undefined,
+              lm,
+              metric: metricFromSpec(spec.metric),
+              seed: spec.optimizer.seed,
+              onProgress: ({ stage, done, total }: OptimizeProgress) => {
+                checkpoint = { stage, done, total };
+                progress.beat();
+              },
+            },
+          ),
+        );
+        return { result, lmCalls: meter.snapshot().calls };
+      };
+      const { result, lmCalls } = await compile().finally(() => progress.stop());
 
       const artifact = createArtifact(result.program, {
         parentId: parentVersionId,
@@ -75,9 +83,10 @@ export function optimizeActivities({ store, cacheDir, heartbeatIntervalMs }: Dep
         optimizer: optimizer.name,
         demos: result.program.demos.length,
         candidates: result.candidates.map((c) => ({ label: c.label, score: c.score })),
-        lmCalls: meter.snapshot().calls,
+        lmCalls,
       };
-      progress.beat(() => ({ stage: 'stored', done: 1, total: 1, summary }), true);
+      checkpoint = { stage: 'stored', done: 1, total: 1, summary };
+      progress.beat(true);
       return summary;
     },
   };

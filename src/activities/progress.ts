@@ -29,26 +29,37 @@ export function lastCheckpoint<S extends z.ZodType>(schema: S): z.output<S> | un
   return parsed.success ? parsed.data : undefined;
 }
 
-export interface Heartbeat<T> {
-  /** Sends `details()` at most once per interval (always when `force`); throws once the activity is cancelled. */
-  beat(details: () => T, force?: boolean): void;
+export interface Heartbeat {
+  /** Sends the details at most once per interval (always when `force`); throws once the activity is cancelled. */
+  beat(force?: boolean): void;
+  /** Stops the keep-alive timer; call it when the activity's work ends. */
+  stop(): void;
 }
 
 /**
  * Throttled because details may hold every finished row: building and converting them on every
- * example would be quadratic. The callback is only evaluated when a beat is actually sent.
+ * example would be quadratic, so `details` is only evaluated when a beat is actually sent. A timer
+ * beats too: under load one local-model call can outlast the heartbeat timeout, and an activity that
+ * is working must not be declared dead just because no example finished in that time.
  */
-export function heartbeat<T>(intervalMs: number): Heartbeat<T> {
+export function heartbeat<T>(intervalMs: number, details: () => T): Heartbeat {
   const context = currentContext();
   let last = -Infinity;
+  const send = (): void => {
+    last = Date.now();
+    context?.heartbeat(details());
+  };
+  // intervalMs 0 (tests) means: beat on every progress report, no timer.
+  const timer = context && intervalMs > 0 ? setInterval(() => Date.now() - last >= intervalMs && send(), intervalMs) : undefined;
+  timer?.unref();
   return {
-    beat(details, force = false) {
+    beat(force = false) {
       if (!context) return;
       if (context.cancellationSignal.aborted) throw new CancelledFailure(String(context.cancellationSignal.reason ?? 'activity cancelled'));
-      const now = Date.now();
-      if (!force && now - last < intervalMs) return;
-      last = now;
-      context.heartbeat(details());
+      if (force || Date.now() - last >= intervalMs) send();
+    },
+    stop() {
+      clearInterval(timer);
     },
   };
 }

@@ -53,6 +53,24 @@ it('evaluate: a retry after an outage predicts only the rows the failed attempt 
   expect(asked.filter((query) => [...finishedTexts].some((text) => query.includes(text)))).toEqual([]);
 });
 
+it('evaluate keeps heartbeating while a slow LM call runs, before any example finishes', async () => {
+  const spec = keywordSpec(double.baseURL);
+  const oracle = keywordOracle();
+  double.setHandler((req) => ({ text: oracle(req), delayMs: 600 }));
+  const slow = harness(null, 50);
+  try {
+    const baseline = (await slow.run('ensureBaseline', [spec])).result.versionId;
+    const data = (await slow.run('buildDataset', [spec, { cycle: 1 }])).result.datasetId;
+    const { heartbeats } = await slow.run('evaluate', [spec, { versionId: baseline, datasetId: data, split: 'val' }]);
+    // Every prediction runs concurrently and takes 600 ms: only the timer can beat before the first one ends.
+    const beforeFirstRow = heartbeats.filter((d) => (d as { done: number }).done === 0);
+    expect(beforeFirstRow.length).toBeGreaterThanOrEqual(3);
+  } finally {
+    slow.store.close();
+    double.setHandler(keywordOracle());
+  }
+});
+
 it('evaluate ignores checkpoint rows of examples outside the split', async () => {
   const spec = keywordSpec(double.baseURL);
   const stale = { stage: 'evaluate', done: 1, total: 1, rows: [{ id: 'not-in-split', outputs: null, score: 1, passed: true, latencyMs: 1, cached: false }] };

@@ -43,9 +43,10 @@ export interface Harness {
   run<K extends Activity>(name: K, args: Args<K>, info?: Partial<Info>): Promise<{ result: Result<K>; heartbeats: unknown[] }>;
 }
 
-export function harness(cacheDir: string | null = null): Harness {
+/** heartbeatIntervalMs 0: a heartbeat on every progress report and no keep-alive timer. */
+export function harness(cacheDir: string | null = null, heartbeatIntervalMs = 0): Harness {
   const store = openStore(':memory:');
-  const activities = createActivities({ store, cacheDir, heartbeatIntervalMs: 0 });
+  const activities = createActivities({ store, cacheDir, heartbeatIntervalMs });
   const attempt: Harness['attempt'] = async (name, args, info) => {
     const env = new MockActivityEnvironment(info, { logger: new DefaultLogger('ERROR') });
     const heartbeats: unknown[] = [];
