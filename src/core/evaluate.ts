@@ -86,14 +86,11 @@ export class ErrorBudgetExceeded extends Error {
 
 /**
  * Latency of a set of rows. LM-error rows are left out (a fast 500 is not a prediction). Cache hits
- * are left out when fresh rows exist, since a hit measures the cache lookup, not the model. A fully
- * cached run falls back to all rows rather than reporting nothing; its latency then measures the
- * cache, so it is only comparable with another cached run.
+ * count: they carry the latency the provider had when it made the reply, so a program evaluated from
+ * the cache and one evaluated fresh are compared on what serving them costs.
  */
 export function rowsLatency(rows: readonly EvalRow[]): LatencySummary {
-  const answered = rows.filter((r) => r.errorKind !== 'lm');
-  const fresh = answered.filter((r) => !r.cached);
-  return latencySummary((fresh.length > 0 ? fresh : answered).map((r) => r.latencyMs));
+  return latencySummary(rows.filter((r) => r.errorKind !== 'lm').map((r) => r.latencyMs));
 }
 
 const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));

@@ -139,11 +139,13 @@ describe('compareReports', () => {
     expect(c.candidate.accuracy).toBe(0.5);
   });
 
-  it('measures latency on fresh rows when some were cache hits', () => {
-    const cachedCandidate = report(candidate.rows.map((r, i) => (i < 12 ? { ...r, cached: true, latencyMs: 0 } : r)));
-    const c = compareReports(baseline, cachedCandidate);
-    // Fresh candidate rows are ex12..ex19 at 122..129 ms.
-    expect(c.candidate.p50Ms).toBe(125.5);
+  it('counts cache hits with the latency they carry and leaves LM-error rows out', () => {
+    const fresh = compareReports(baseline, candidate);
+    const cachedCandidate = report(candidate.rows.map((r, i) => (i < 12 ? { ...r, cached: true } : r)));
+    expect(compareReports(baseline, cachedCandidate).candidate.p50Ms).toBe(fresh.candidate.p50Ms);
+    const withOutage = report(candidate.rows.map((r, i) => (i >= 10 ? { ...r, latencyMs: 1, errorKind: 'lm' as const, passed: false } : r)));
+    // ex10..ex19 failed at the LM: only ex0..ex9 (110..119 ms) were answered.
+    expect(compareReports(baseline, withOutage).candidate.p50Ms).toBe(114.5);
   });
 
   it('fails clearly when the reports share no example', () => {

@@ -46,6 +46,15 @@ describeWithModel('embedded local LM (real GGUF model)', () => {
     expect(correct).toBeGreaterThanOrEqual(5);
   });
 
+  it('reports the time a sequence spent on the request, not the time queued behind others', async () => {
+    // One sequence serves the requests one after another, so their own latencies cannot overlap.
+    const started = performance.now();
+    const predictions = await Promise.all(REVIEWS.map(([text]) => predict(program, { text }, lm)));
+    const wall = performance.now() - started;
+    const total = predictions.reduce((sum, p) => sum + p.latencyMs, 0);
+    expect(total).toBeLessThanOrEqual(wall);
+  });
+
   it('returns the bare label, with token usage, under a stable id', async () => {
     const completion = await lm.complete([{ role: 'user', content: 'Text: I hate it\nSentiment:' }], { choices: ['positive', 'negative'] });
     expect(['positive', 'negative']).toContain(completion.text);

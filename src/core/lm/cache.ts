@@ -10,10 +10,12 @@ import { canonicalJson, sha256Hex } from '../canonical';
 import type { ChatMessage, Completion, CompletionOptions, LM } from './types';
 
 const entrySchema = z.object({
-  v: z.literal(1),
+  v: z.literal(2),
   lm: z.string(),
   text: z.string(),
   usage: z.object({ promptTokens: z.number(), completionTokens: z.number() }),
+  /** The provider's latency when the reply was made: a hit reports what serving it really costs. */
+  latencyMs: z.number(),
 });
 type CacheEntry = z.infer<typeof entrySchema>;
 
@@ -49,13 +51,12 @@ export class CachedLM implements LM {
 
   async complete(messages: ChatMessage[], options: CompletionOptions = {}): Promise<Completion> {
     if (options.cache === false) return this.inner.complete(messages, options);
-    const started = performance.now();
     const key = cacheKey(this.inner.id, messages, options);
     const pending = this.inFlight.get(key);
-    if (pending) return { ...(await pending), cached: true, latencyMs: performance.now() - started };
+    if (pending) return { ...(await pending), cached: true };
 
     // Registered before the first await so a concurrent twin joins instead of racing to the provider.
-    const call = this.lookupOrFetch(key, messages, options, started);
+    const call = this.lookupOrFetch(key, messages, options);
     this.inFlight.set(key, call);
     try {
       return await call;
@@ -64,11 +65,15 @@ export class CachedLM implements LM {
     }
   }
 
-  private async lookupOrFetch(key: string, messages: ChatMessage[], options: CompletionOptions, started: number): Promise<Completion> {
+  /**
+   * A hit carries the latency the provider had when it made the reply, not the lookup time: the A/B
+   * gate compares latencies of programs whose replies may come from the cache in one arm only.
+   */
+  private async lookupOrFetch(key: string, messages: ChatMessage[], options: CompletionOptions): Promise<Completion> {
     const stored = await this.read(key);
-    if (stored) return { text: stored.text, usage: { ...stored.usage }, cached: true, latencyMs: performance.now() - started };
+    if (stored) return { text: stored.text, usage: { ...stored.usage }, cached: true, latencyMs: stored.latencyMs };
     const completion = await this.inner.complete(messages, options);
-    await this.write(key, { v: 1, lm: this.inner.id, text: completion.text, usage: completion.usage });
+    await this.write(key, { v: 2, lm: this.inner.id, text: completion.text, usage: completion.usage, latencyMs: completion.latencyMs });
     return completion;
   }
 

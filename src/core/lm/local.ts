@@ -76,7 +76,6 @@ class LocalLM implements LM {
   ) {}
 
   async complete(messages: ChatMessage[], options: CompletionOptions = {}): Promise<Completion> {
-    const started = performance.now();
     const prompt = this.renderPrompt(messages);
     const room = this.runtime.context.contextSize - prompt.tokens.length;
     if (room < 1) {
@@ -89,15 +88,19 @@ class LocalLM implements LM {
     // A label is never cut short: maxTokens bounds free text only.
     const maxTokens = choices ? room : Math.min(options.maxTokens ?? DEFAULTS.maxTokens, room);
     try {
-      const reply = await this.runtime.pool.use(prompt.tokens, (sequence) =>
-        choices && this.choiceMethod === 'score'
+      // Latency counts from when a sequence is free: time queued behind other requests in this process
+      // measures the caller's concurrency, not what the program costs to serve.
+      const { reply, latencyMs } = await this.runtime.pool.use(prompt.tokens, async (sequence) => {
+        const started = performance.now();
+        const reply = await (choices && this.choiceMethod === 'score'
           ? this.scoreChoices(sequence, prompt, choices, options)
-          : this.generate(sequence, prompt.tokens, { ...options, maxTokens }, choices),
-      );
+          : this.generate(sequence, prompt.tokens, { ...options, maxTokens }, choices));
+        return { reply, latencyMs: performance.now() - started };
+      });
       return {
         text: reply.text,
         usage: { promptTokens: prompt.tokens.length, completionTokens: reply.tokens },
-        latencyMs: performance.now() - started,
+        latencyMs,
         cached: false,
       };
     } catch (err) {
