@@ -1,0 +1,107 @@
+/**
+ * The main job end to end: `kkachi demo --quick --json` as a child process, against a Temporal dev
+ * server the demo starts itself, on the real embedded model and the real sentences. Slow (about a
+ * minute and a half on 2 cores), so there is exactly one run and every assertion reads its output.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { DemoOutcome } from '../../src/demo/run';
+import { portAnswers } from '../../src/demo/temporal-server';
+import { openStore } from '../../src/store';
+import { ensureBuilt, hasStackTrace, ROOT, spawnCli, type CliRun } from './support';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+describe('kkachi demo --quick --json (real model, real dev server)', () => {
+  let home: string;
+  let port: number;
+  let run: CliRun;
+  let outcome: DemoOutcome;
+
+  beforeAll(async () => {
+    ensureBuilt();
+    home = mkdtempSync(path.join(os.tmpdir(), 'kkachi-demo-'));
+    port = await freePort();
+    const env = {
+      ...process.env,
+      KKACHI_HOME: home,
+      // The model installed by `.ci/run` (or a first demo) lives under the project's .kkachi/.
+      KKACHI_MODELS_DIR: path.join(ROOT, '.kkachi', 'models'),
+      KKACHI_MODEL: '',
+      TEMPORAL_ADDRESS: `127.0.0.1:${port}`,
+      KKACHI_TEMPORAL_UI_PORT: String(await freePort()),
+    };
+    run = await spawnCli(['demo', '--quick', '--json'], env, 540_000);
+    if (run.code === 0) outcome = JSON.parse(run.stdout) as DemoOutcome;
+  }, 600_000);
+
+  afterAll(() => rmSync(home, { recursive: true, force: true }));
+
+  it('exits 0 after telling all seven stages, in order', () => {
+    if (run.code !== 0) throw new Error(`demo exited ${run.code}:\n${run.stderr.slice(-3000)}`);
+    const headers = [...run.stderr.matchAll(/^\[(\d)\/7\] [a-z ]+$/gm)].map((m) => Number(m[1]));
+    expect(headers).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(outcome.stages.map((s) => s.stage)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(hasStackTrace(run.stderr)).toBe(false);
+    expect(outcome.problems).toEqual([]);
+  });
+
+  it('feedback counts add up: corrections + confirmations = sent = what the pipeline counted', () => {
+    const { feedback, pipeline } = outcome;
+    expect(feedback.sent).toBeGreaterThan(0);
+    expect(feedback.corrections + feedback.confirmations).toBe(feedback.sent);
+    expect(pipeline.counters.received).toBe(feedback.sent);
+    expect(pipeline.counters.corrections).toBe(feedback.corrections);
+    // Both feedback stages waited for their corrections (the pool is large enough not to run dry).
+    expect(feedback.corrections).toBeGreaterThanOrEqual(2 * outcome.feedbackPerStage);
+    const perVersion = Object.values(feedback.byVersion);
+    expect(perVersion.reduce((n, v) => n + v.sent, 0)).toBe(feedback.sent);
+  });
+
+  it('reports two optimization cycles and a held-out row per version, with numbers in range', () => {
+    expect(outcome.pipeline.cycles).toHaveLength(2);
+    expect(outcome.rows.length).toBeGreaterThanOrEqual(2);
+    expect(outcome.rows[0]?.label).toBe('baseline');
+    for (const row of outcome.rows) {
+      expect(row.heldOutAccuracy).toBeGreaterThanOrEqual(0);
+      expect(row.heldOutAccuracy).toBeLessThanOrEqual(1);
+      expect(row.lmCalls).toBeLessThanOrEqual(outcome.data.holdout);
+      expect(row.decision).not.toBe('');
+    }
+    expect(outcome.rows.filter((r) => r.active).map((r) => r.versionId)).toEqual([outcome.gateChoice]);
+  });
+
+  it('every version in the table exists in the store, and the active one is the gate’s choice', () => {
+    const store = openStore(outcome.storePath);
+    try {
+      for (const row of outcome.rows) {
+        expect(store.hasVersion(outcome.task, row.versionId)).toBe(true);
+        expect(store.getProgram(row.versionId)?.id).toBe(row.versionId);
+      }
+      expect(store.getPointers(outcome.task).active).toBe(outcome.gateChoice);
+      const moves = store.registryHistory(outcome.task).filter((h) => h.pointer === 'active');
+      expect(moves[moves.length - 1]?.toVersion).toBe(outcome.gateChoice);
+      // Baseline first, then the stage-3 deployment of the first cycle's program.
+      expect(moves[0]?.toVersion).toBe(outcome.rows[0]?.versionId);
+      expect(moves[1]?.toVersion).toBe(outcome.pipeline.cycles[0]?.candidateVersion);
+    } finally {
+      store.close();
+    }
+  });
+
+  it('stops the dev server it started', async () => {
+    expect(outcome.temporal).toMatchObject({ startedByDemo: true, kept: false });
+    expect(await portAnswers('127.0.0.1', port)).toBe(false);
+  });
+});
