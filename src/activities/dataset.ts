@@ -49,7 +49,9 @@ export function datasetActivities({ store, baseDir }: Deps): Pick<KkachiActiviti
       const signature = parseSignature(spec.signature);
       const seeds = await loadDataset(spec.data.train, signature, { baseDir });
       const holdout = await loadDataset(spec.data.holdout, signature, { baseDir });
-      const pool = trainingPool([...seeds, ...feedbackExamples(signature, store.listFeedback(spec.name))], holdout);
+      // Feedback sorted by prediction id: the same records give the same snapshot whatever order they arrived in.
+      const feedback = feedbackExamples(signature, store.listFeedback(spec.name)).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      const pool = trainingPool([...seeds, ...feedback], holdout);
 
       const shuffled = createRng(spec.optimizer.seed).shuffle(pool);
       // At least one example on each side once there are two, so neither optimizing nor validating starves.

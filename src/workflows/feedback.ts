@@ -53,6 +53,8 @@ export function isCorrection(signature: Signature, predicted: Fields, correct: F
 
 export class FeedbackIntake {
   private readonly recent: Set<string>;
+  /** persistFeedback calls under way (the batching loop's and flush()'s may overlap). */
+  private persisting = 0;
   private readonly inputs: ZodObject;
   private readonly outputs: ZodObject;
 
@@ -107,10 +109,14 @@ export class FeedbackIntake {
     return { accepted: result.inserted === 1, duplicate: result.duplicates === 1, predictionId };
   }
 
-  /** Persists everything buffered. */
+  /**
+   * Persists everything buffered and waits for saves already under way, so that what was accepted
+   * before the call is in the store when it returns (a dataset snapshot taken next contains it).
+   */
   async flush(): Promise<void> {
     const batch = this.state.buffer.splice(0, this.state.buffer.length);
     if (batch.length > 0) await this.persist(batch);
+    await condition(() => this.persisting === 0);
   }
 
   /**
@@ -150,19 +156,24 @@ export class FeedbackIntake {
     const corrections = records.filter((r) => isCorrection(this.signature, r.predicted, r.correct));
     const confirmations = records.filter((r) => !isCorrection(this.signature, r.predicted, r.correct));
     const total = { inserted: 0, duplicates: 0 };
-    for (const [group, correcting] of [[corrections, true], [confirmations, false]] as const) {
-      if (group.length === 0) continue;
-      const result = await storeActivities.persistFeedback(this.task, group);
-      const c = this.state.counters;
-      c.received += result.inserted;
-      c.duplicates += result.duplicates;
-      this.state.pendingFeedback += result.inserted;
-      if (correcting) {
-        c.corrections += result.inserted;
-        this.state.pendingCorrections += result.inserted;
+    this.persisting += 1;
+    try {
+      for (const [group, correcting] of [[corrections, true], [confirmations, false]] as const) {
+        if (group.length === 0) continue;
+        const result = await storeActivities.persistFeedback(this.task, group);
+        const c = this.state.counters;
+        c.received += result.inserted;
+        c.duplicates += result.duplicates;
+        this.state.pendingFeedback += result.inserted;
+        if (correcting) {
+          c.corrections += result.inserted;
+          this.state.pendingCorrections += result.inserted;
+        }
+        total.inserted += result.inserted;
+        total.duplicates += result.duplicates;
       }
-      total.inserted += result.inserted;
-      total.duplicates += result.duplicates;
+    } finally {
+      this.persisting -= 1;
     }
     this.onPersisted(records);
     return total;

@@ -239,6 +239,9 @@ export async function learner(specInput: unknown, carried?: LearnerState): Promi
     intake.run(() => stopping),
     spec.triggers.accuracyFloor === undefined ? Promise.resolve() : watchDrift(spec.triggers.accuracyFloor),
   ]);
+  // Awaited below; if the learner is cancelled the trigger loop throws first, and this promise's
+  // CancelledFailure must not become an unhandled rejection (a failed workflow task).
+  background.catch(() => undefined);
   for (let trigger = await nextTrigger(); trigger !== null; trigger = await nextTrigger()) {
     await runCycle(trigger);
   }

@@ -108,6 +108,9 @@ export async function optimizationPipeline(rawInput: PipelineInput): Promise<Pip
   };
 
   const feedbackLoop = intake.run(() => stopping);
+  // Awaited at the end; on cancellation the stages throw first, and the loop's own CancelledFailure
+  // must not surface as an unhandled rejection (that fails the workflow task instead of the workflow).
+  feedbackLoop.catch(() => undefined);
 
   enter(1);
   const baseline = await storeActivities.ensureBaseline(spec);

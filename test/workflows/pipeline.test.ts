@@ -84,3 +84,20 @@ it('runs the seven stages, waiting for feedback in stages 1 and 4, and ends thro
   const expectedActive = result.rollout?.decision === 'promoted' ? last?.candidateVersion : first?.candidateVersion;
   expect(h.store.getPointers('pipeline').active).toBe(expectedActive);
 }, 120_000);
+
+it('ends as cancelled when cancelled while collecting feedback, without failing a workflow task', async () => {
+  const spec = keywordTask('pipeline-cancel', h.double.baseURL);
+  const handle = await h.env.client.workflow.start(optimizationPipeline, {
+    taskQueue: h.taskQueue,
+    workflowId: 'kkachi-pipeline-cancel-test',
+    args: [{ spec, feedbackPerStage: 3, feedbackTimeout: '2m' }],
+  });
+  await waitForProgress(handle, (p) => p.stage === 1);
+  // A buffered record keeps the batching loop waiting on its flush timer when the cancel arrives.
+  await handle.signal(feedbackSignal, feedbackFor(0, { seed: 900 }));
+  await handle.cancel();
+  await expect(handle.result()).rejects.toMatchObject({ cause: { name: 'CancelledFailure' } });
+  const { events } = await handle.fetchHistory();
+  const taskFailures = (events ?? []).filter((e) => e.workflowTaskFailedEventAttributes);
+  expect(taskFailures).toHaveLength(0);
+}, 60_000);
