@@ -3,27 +3,16 @@
  * whose server suggests continue-as-new every few dozen events, so the counters, the pending buffer
  * and the recent prediction ids must survive several runs. The store is the referee.
  */
-import type { Worker } from '@temporalio/worker';
 import { learner, learnerWorkflowId } from '../../src/workflows/learner';
 import { feedbackSignal, type FeedbackPayload } from '../../src/workflows/messages';
 import { createRng } from '../../src/core/random';
-import { feedbackFor, keywordTask, setUpHarness, waitForStatus, type Harness } from './harness';
+import { feedbackFor, keywordTask, setUpRunningHarness, waitForStatus, type Harness } from './harness';
 
 let h: Harness;
-let worker: Worker;
-let running: Promise<void>;
-
 beforeAll(async () => {
-  h = await setUpHarness({ suggestContinueAsNew: 40 });
-  worker = await h.worker();
-  running = worker.run();
+  h = await setUpRunningHarness({ suggestContinueAsNew: 40 });
 }, 60_000);
-
-afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await h?.stop();
-});
+afterAll(() => h?.stop());
 
 /** 425 distinct valid records (a third confirmations), 50 re-sends of earlier ids, 25 malformed payloads. */
 function traffic(): { messages: unknown[]; valid: FeedbackPayload[] } {

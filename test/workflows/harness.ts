@@ -69,6 +69,21 @@ export async function setUpHarness(options: StartTemporalOptions = {}): Promise<
   };
 }
 
+/** A harness whose worker runs in this process until `stop()`: the setup most workflow test files share. */
+export async function setUpRunningHarness(options: StartTemporalOptions = {}): Promise<Harness> {
+  const h = await setUpHarness(options);
+  const worker = await h.worker();
+  const running = worker.run();
+  return {
+    ...h,
+    async stop() {
+      worker.shutdown();
+      await running;
+      await h.stop();
+    },
+  };
+}
+
 const inline = (n: number, seed: number) => ({
   examples: makeExamples(n, seed).map(({ id, inputs, outputs }) => ({ id, inputs, outputs })),
 });

@@ -5,26 +5,15 @@
  */
 import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { Worker } from '@temporalio/worker';
 import { learner, learnerWorkflowId } from '../../src/workflows/learner';
 import { feedbackSignal, optimizeNowUpdate, statusQuery, submitFeedbackUpdate } from '../../src/workflows/messages';
-import { feedbackFor, keywordTask, setUpHarness, waitForStatus, type Harness } from './harness';
+import { feedbackFor, keywordTask, setUpRunningHarness, waitForStatus, type Harness } from './harness';
 
 let h: Harness;
-let worker: Worker;
-let running: Promise<void>;
-
 beforeAll(async () => {
-  h = await setUpHarness();
-  worker = await h.worker();
-  running = worker.run();
+  h = await setUpRunningHarness();
 }, 60_000);
-
-afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await h?.stop();
-});
+afterAll(() => h?.stop());
 
 const start = (spec: unknown) =>
   h.env.client.workflow.start(learner, {

@@ -4,26 +4,24 @@
  * the held-out set and ends with the A/B-gated rollout; `progress` reports each stage and metric.
  */
 import type { WorkflowHandle } from '@temporalio/client';
-import type { Worker } from '@temporalio/worker';
 import { feedbackSignal, progressQuery, type PipelineProgress } from '../../src/workflows/messages';
 import { optimizationPipeline } from '../../src/workflows/pipeline';
-import { feedbackFor, keywordTask, setUpHarness, type Harness } from './harness';
+import { feedbackFor, keywordTask, setUpRunningHarness, type Harness } from './harness';
 
 let h: Harness;
-let worker: Worker;
-let running: Promise<void>;
-
 beforeAll(async () => {
-  h = await setUpHarness();
-  worker = await h.worker();
-  running = worker.run();
+  h = await setUpRunningHarness();
 }, 60_000);
+afterAll(() => h?.stop());
 
-afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await h?.stop();
-});
+/** A pipeline for a keyword-world task that waits for 3 corrections per collection stage. */
+function startPipeline(task: string): Promise<WorkflowHandle<typeof optimizationPipeline>> {
+  return h.env.client.workflow.start(optimizationPipeline, {
+    taskQueue: h.taskQueue,
+    workflowId: `kkachi-${task}-test`,
+    args: [{ spec: keywordTask(task, h.double.baseURL), feedbackPerStage: 3, feedbackTimeout: '2m' }],
+  });
+}
 
 async function waitForProgress(handle: WorkflowHandle, done: (p: PipelineProgress) => boolean): Promise<PipelineProgress> {
   const deadline = Date.now() + 60_000;
@@ -37,12 +35,7 @@ async function waitForProgress(handle: WorkflowHandle, done: (p: PipelineProgres
 }
 
 it('runs the seven stages, waiting for feedback in stages 1 and 4, and ends through the A/B gate', async () => {
-  const spec = keywordTask('pipeline', h.double.baseURL);
-  const handle = await h.env.client.workflow.start(optimizationPipeline, {
-    taskQueue: h.taskQueue,
-    workflowId: 'kkachi-pipeline-test',
-    args: [{ spec, feedbackPerStage: 3, feedbackTimeout: '2m' }],
-  });
+  const handle = await startPipeline('pipeline');
 
   // Stage 1 waits for corrections; a confirmation does not count.
   const collecting = await waitForProgress(handle, (p) => p.stage === 1);
@@ -86,12 +79,7 @@ it('runs the seven stages, waiting for feedback in stages 1 and 4, and ends thro
 }, 120_000);
 
 it('ends as cancelled when cancelled while collecting feedback, without failing a workflow task', async () => {
-  const spec = keywordTask('pipeline-cancel', h.double.baseURL);
-  const handle = await h.env.client.workflow.start(optimizationPipeline, {
-    taskQueue: h.taskQueue,
-    workflowId: 'kkachi-pipeline-cancel-test',
-    args: [{ spec, feedbackPerStage: 3, feedbackTimeout: '2m' }],
-  });
+  const handle = await startPipeline('pipeline-cancel');
   await waitForProgress(handle, (p) => p.stage === 1);
   // A buffered record keeps the batching loop waiting on its flush timer when the cancel arrives.
   await handle.signal(feedbackSignal, feedbackFor(0, { seed: 900 }));

@@ -4,26 +4,15 @@
  * window still runs the compensation; an operator's `rollback` restores the previous version.
  */
 import type { WorkflowHandle } from '@temporalio/client';
-import type { Worker } from '@temporalio/worker';
 import { learner, learnerWorkflowId } from '../../src/workflows/learner';
 import { feedbackSignal, optimizeNowUpdate, rollbackUpdate, statusQuery, type LearnerStatus } from '../../src/workflows/messages';
-import { feedbackFor, keywordTask, setUpHarness, waitForStatus, type Harness } from './harness';
+import { feedbackFor, keywordTask, setUpRunningHarness, waitForStatus, type Harness } from './harness';
 
 let h: Harness;
-let worker: Worker;
-let running: Promise<void>;
-
 beforeAll(async () => {
-  h = await setUpHarness();
-  worker = await h.worker();
-  running = worker.run();
+  h = await setUpRunningHarness();
 }, 60_000);
-
-afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await h?.stop();
-});
+afterAll(() => h?.stop());
 
 /** Starts a learner, asks for a cycle, and waits until its rollout has promoted the candidate. */
 async function promotedCandidate(
