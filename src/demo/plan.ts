@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import type { LMConfig } from '../core/lm/factory';
 import { parseSignature } from '../core/signature';
 import { parseTaskSpec, type TaskSpec, type TaskSpecInput } from '../core/task-spec';
 import { demoSplits, type DemoSplits, type SplitSizes } from './data';
@@ -50,13 +51,13 @@ export const PLANS: Record<DemoPlan['mode'], DemoPlan> = {
   },
 };
 
-/** The example spec with the demo's data, model and timings; validated like any spec. */
-export function demoSpec(plan: DemoPlan, model: string, base: TaskSpecInput = readExampleSpec()): { spec: TaskSpec; raw: TaskSpecInput; splits: DemoSplits } {
+/** The example spec with the demo's data, LM and timings; validated like any spec. */
+export function demoSpec(plan: DemoPlan, lm: LMConfig, base: TaskSpecInput = readExampleSpec()): { spec: TaskSpec; raw: TaskSpecInput; splits: DemoSplits } {
   const outputField = outputFieldOf(base);
   const splits = demoSplits(plan.sizes, plan.dataSeed, outputField);
   const raw: TaskSpecInput = {
     ...base,
-    lm: { ...base.lm, provider: 'local', model },
+    lm: { ...base.lm, ...lm },
     data: { ...base.data, train: splits.train, holdout: splits.holdout },
     monitoring: { ...base.monitoring, window: plan.monitoringWindowMs, minSamples: plan.monitoringMinSamples },
   };

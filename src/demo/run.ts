@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { createActivities } from '../activities';
-import { createLM } from '../core/lm/factory';
+import { createLM, type LMConfig } from '../core/lm/factory';
 import { disposeLocalRuntimes } from '../core/lm/local-runtime';
 import { UsageMeter } from '../core/lm/usage';
 import { parseSignature } from '../core/signature';
@@ -76,15 +76,21 @@ export class DemoInterrupted extends Error {
   }
 }
 
-async function ensureModel(env: NodeJS.ProcessEnv, say: (line: string) => void): Promise<string> {
+/** The embedded model (installed if missing), or with KKACHI_LM=openai any OpenAI-compatible endpoint. */
+async function ensureLM(env: NodeJS.ProcessEnv, say: (line: string) => void): Promise<LMConfig> {
+  if (env.KKACHI_LM === 'openai') {
+    if (!env.OPENAI_MODEL) throw new Error('KKACHI_LM=openai needs OPENAI_MODEL (and OPENAI_BASE_URL / OPENAI_API_KEY as your endpoint requires)');
+    say(`lm: ${env.OPENAI_MODEL} at ${env.OPENAI_BASE_URL || 'OpenAI'}`);
+    return env.OPENAI_BASE_URL ? { provider: 'openai', model: env.OPENAI_MODEL, baseURL: env.OPENAI_BASE_URL } : { provider: 'openai', model: env.OPENAI_MODEL };
+  }
   const name = env.KKACHI_MODEL || DEFAULT_MODEL;
   if (!isModelName(name)) {
     resolveModel(name, env); // a GGUF path: nothing to install, but it must exist
-    return name;
+    return { provider: 'local', model: name };
   }
   const installed = await installModel(name, { dir: modelsDir(env), onProgress: ({ stage, message }) => stage !== 'done' && say(`model: ${message}`) });
   say(`model: ${name} ${installed.alreadyInstalled ? 'present' : 'installed'} at ${installed.path} (sha256 verified)`);
-  return name;
+  return { provider: 'local', model: name };
 }
 
 /** Quiet SDK logs (workflow/activity info lines would bury the story); warnings still show. */
@@ -115,7 +121,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoOutcome> {
 
   try {
     const home = path.resolve(opts.cwd, env.KKACHI_HOME || '.kkachi');
-    const model = await ensureModel(env, say);
+    const lm = await ensureLM(env, say);
 
     const runId = `${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '')}-${randomBytes(2).toString('hex')}`;
     // A queue of its own: a worker already polling `kkachi` on a shared server (another store, another
@@ -130,7 +136,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoOutcome> {
     );
     if (server.uiUrl) say(`temporal: Web UI ${server.uiUrl}`);
 
-    const { spec, raw, splits } = demoSpec(plan, model, opts.baseSpec);
+    const { spec, raw, splits } = demoSpec(plan, lm, opts.baseSpec);
     const signature = parseSignature(spec.signature);
     const pool = await loadFeedbackPool(splits, signature);
     say(`data: ${SENTIMENT_FILE} (UCI Sentiment Labelled Sentences), seed ${plan.dataSeed}: ${plan.sizes.train} train, ${plan.sizes.holdout} held-out, ${pool.length} unseen sentences for the users`);
@@ -184,7 +190,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoOutcome> {
     const predictor = new Predictor({
       store,
       task: spec.name,
-      lm: await createLM({ provider: 'local', model }, { cacheDir: null, meter }),
+      lm: await createLM(lm, { cacheDir: null, meter }),
       onSwap: (from, to) => from && say(`serving: users are now answered by version ${to.slice(0, 12)}`),
     });
     const simulator = new FeedbackSimulator({ predictor, pool, send: (feedback) => handle.signal(feedbackSignal, feedback) });
@@ -193,7 +199,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoOutcome> {
     const pipeline = await drive({ handle, result, store, simulator, plan, reporter, task: spec.name, stop: () => stopReason });
     const outcome: DemoOutcome = {
       mode: plan.mode,
-      model,
+      model: lm.model,
       task: spec.name,
       workflowId,
       runId: handle.firstExecutionRunId,

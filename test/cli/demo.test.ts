@@ -4,24 +4,13 @@
  * minute and a half on 2 cores), so there is exactly one run and every assertion reads its output.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { DemoOutcome } from '../../src/demo/run';
 import { portAnswers } from '../../src/demo/temporal-server';
 import { openStore } from '../../src/store';
+import { freePort } from '../support/temporal';
 import { ensureBuilt, hasStackTrace, ROOT, spawnCli, type CliRun } from './support';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 describe('kkachi demo --quick --json (real model, real dev server)', () => {
   let home: string;
