@@ -124,9 +124,10 @@ export async function learner(specInput: unknown, carried?: LearnerState): Promi
   );
   setHandler(activeVersionChangedSignal, (raw) => {
     try {
-      const { versionId, reason } = parseOrThrow(activeVersionChangedSchema, raw);
-      // The first move during a cycle is its promotion: remember what it promoted.
+      const { versionId, reason, gate } = parseOrThrow(activeVersionChangedSchema, raw);
+      // The first move during a cycle is its promotion: remember what it promoted and why.
       if (running && running.record.candidateVersion === null) running.record.candidateVersion = versionId;
+      if (running && gate) running.record.gate = gate;
       setActive(versionId, reason);
     } catch (err) {
       log.warn('activeVersionChanged ignored', { error: (err as Error).message });

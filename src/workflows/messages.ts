@@ -42,7 +42,24 @@ export const rollbackSchema = z.strictObject({ reason: z.string().min(1).max(500
 export type RollbackRequest = z.input<typeof rollbackSchema>;
 
 /** Sent by a rollout to the learner that started it whenever it moves the `active` pointer. */
-export const activeVersionChangedSchema = z.strictObject({ versionId: z.string().min(1), reason: z.string() });
+const armSchema = z.object({ versionId: z.string(), accuracy: z.number(), p50Ms: z.number() });
+export const activeVersionChangedSchema = z.strictObject({
+  versionId: z.string().min(1),
+  reason: z.string(),
+  /** On a promotion: the gate's result, so the learner's cycle record keeps it even if the rollout is later cancelled. */
+  gate: z
+    .object({
+      action: z.enum(['promote', 'reject', 'keep']),
+      reason: z.string(),
+      baseline: armSchema,
+      candidate: armSchema,
+      accuracyDelta: z.number(),
+      ci95: z.tuple([z.number(), z.number()]),
+      pValue: z.number(),
+      p50DeltaMs: z.number(),
+    })
+    .optional(),
+});
 export type ActiveVersionChanged = z.input<typeof activeVersionChangedSchema>;
 
 export interface FeedbackCounters {

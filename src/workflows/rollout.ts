@@ -15,7 +15,7 @@ import {
 import type { GateResult, LiveMetrics } from '../activities/types';
 import type { TaskSpec } from '../core/task-spec';
 import { storeActivities } from './activities';
-import { activeVersionChangedSignal, type CycleDecision } from './messages';
+import { activeVersionChangedSignal, type ActiveVersionChanged, type CycleDecision } from './messages';
 import { markProgress } from './search-attributes';
 import { requireTaskSpec } from './spec';
 import { promoteVersion } from './steps';
@@ -86,13 +86,13 @@ export async function rollout(input: RolloutInput): Promise<RolloutResult> {
   if ('conflict' in promoted) {
     return finish({ decision: 'conflict', reason: `not promoted: ${promoted.conflict}`, gate, activeVersion: input.baselineVersionId, live: null });
   }
-  await tellLearner(input.notifyWorkflowId, candidate, gate.reason);
+  await tellLearner(input.notifyWorkflowId, { versionId: candidate, reason: gate.reason, gate });
   const promotedAt = Date.now();
   markProgress({ stage: 'monitoring', activeVersion: candidate });
 
   const compensate = async (reason: string): Promise<string> => {
     const restored = await storeActivities.restorePrevious(task, { fromVersionId: candidate, actor, reason });
-    if (restored.changed && restored.active) await tellLearner(input.notifyWorkflowId, restored.active, reason);
+    if (restored.changed && restored.active) await tellLearner(input.notifyWorkflowId, { versionId: restored.active, reason });
     return restored.active ?? input.baselineVersionId;
   };
 
@@ -128,10 +128,10 @@ async function monitor(spec: TaskSpec, gate: GateResult, versionId: string, sinc
   }
 }
 
-async function tellLearner(workflowId: string | undefined, versionId: string, reason: string): Promise<void> {
+async function tellLearner(workflowId: string | undefined, change: ActiveVersionChanged): Promise<void> {
   if (!workflowId) return;
   try {
-    await getExternalWorkflowHandle(workflowId).signal(activeVersionChangedSignal, { versionId, reason });
+    await getExternalWorkflowHandle(workflowId).signal(activeVersionChangedSignal, change);
   } catch (err) {
     // The learner may be gone (terminated); the registry stays the source of truth.
     log.warn('could not notify the learner', { workflowId, error: (err as Error).message });

@@ -87,6 +87,8 @@ it("restores the previous version on an operator's rollback and stops the rollou
 
   const done = await waitForStatus(handle, finished, 30_000);
   expect(done.cycles[0]).toMatchObject({ decision: 'rolled-back', reason: 'operator rollback: customer complaints' });
+  // The cycle never returned, yet its record keeps the gate's verdict from the promotion.
+  expect(done.cycles[0]?.gate).toMatchObject({ action: 'promote', candidate: { versionId: candidate } });
   expect(done.activeVersion).toBe(baseline);
   expect(activeMoves('operator').slice(1)).toEqual([
     { from: baseline, to: candidate, reason: expect.stringMatching(/^promote:/) },
