@@ -75,6 +75,11 @@ describe('kkachi CLI', () => {
     expect(badJson.code).toBe(2);
     oneLine(badJson.stderr);
     expect(badJson.stderr).toContain('--input is not valid JSON');
+
+    const badRender = await runCli(['model', 'serve', '--model', 'smollm2-135m', '--render', 'fancy']);
+    expect(badRender.code).toBe(2);
+    oneLine(badRender.stderr);
+    expect(badRender.stderr).toContain('--render must be chat or plain');
   });
 
   it('an invalid task spec fails before contacting Temporal, naming the field', async () => {

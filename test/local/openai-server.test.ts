@@ -65,3 +65,33 @@ describeWithModel('OpenAI-compatible server over the local model', () => {
     await expect(startOpenAIServer({ lm: await createLocalLM({ model: TEST_MODEL }), host: '0.0.0.0' })).rejects.toThrow('loopback only');
   });
 });
+
+describeWithModel(
+  'a base model served with the plain rendering',
+  () => {
+    let server: OpenAIServer;
+    let client: OpenAI;
+    beforeAll(async () => {
+      server = await startOpenAIServer({ lm: await createLocalLM({ model: 'gemma3-270m' }), modelName: 'gemma3-270m' });
+      client = new OpenAI({ baseURL: server.baseURL, apiKey: 'unused', maxRetries: 0 });
+    });
+    afterAll(async () => {
+      await server.close();
+      await disposeLocalRuntimes();
+    });
+
+    // Gemma 3 270M opens its reply to a chat-style prompt with a blank line, the plain rendering's turn end.
+    it('answers a chat-style prompt (DSPy field markers) with text, not an empty reply', async () => {
+      const completion = await client.chat.completions.create({
+        model: 'gemma3-270m',
+        messages: [
+          { role: 'system', content: 'Your input fields are:\n1. `text` (str)\nYour output fields are:\n1. `sentiment` (Literal["positive", "negative"])' },
+          { role: 'user', content: '[[ ## text ## ]]\nI love this phone\n\nRespond with the corresponding output fields, starting with the field `[[ ## sentiment ## ]]`.' },
+        ],
+        max_tokens: 24,
+      });
+      expect(completion.choices[0]?.message.content?.trim().length).toBeGreaterThan(0);
+    });
+  },
+  'gemma3-270m',
+);

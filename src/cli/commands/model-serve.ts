@@ -1,9 +1,9 @@
 /** `kkachi model serve`: the embedded model behind OpenAI-compatible endpoints on 127.0.0.1. */
-import { createLM } from '../../core/lm/factory';
+import { createLocalLM } from '../../core/lm/local';
 import { disposeLocalRuntimes } from '../../core/lm/local-runtime';
 import { DEFAULT_MODEL, resolveModel } from '../../models/catalogue';
 import { startOpenAIServer } from '../../server/openai-server';
-import { integerFlag, stringFlag, writeJson, type Command } from '../command';
+import { integerFlag, stringFlag, UsageError, writeJson, type Command } from '../command';
 
 export const modelServeCommand: Command = {
   path: ['model', 'serve'],
@@ -11,6 +11,11 @@ export const modelServeCommand: Command = {
   options: {
     port: { type: 'string', value: 'PORT', description: 'port on 127.0.0.1 (default 8080; 0 picks a free one)' },
     model: { type: 'string', value: 'NAME', description: `catalogue name or GGUF path (default: $KKACHI_MODEL, else ${DEFAULT_MODEL})` },
+    render: {
+      type: 'string',
+      value: 'chat|plain',
+      description: "prompt rendering (default: the catalogue's measured choice, plain). Clients that send chat-style prompts, such as DSPy's ChatAdapter, do better with chat on a model that has a template (smollm2-135m)",
+    },
     json: { type: 'boolean', description: 'print {"baseURL","model"} as JSON once listening' },
   },
   details: 'Then e.g.: OPENAI_BASE_URL=http://127.0.0.1:8080/v1 OPENAI_API_KEY=unused KKACHI_LM=openai kkachi eval --model <id> …\nStops on Ctrl-C.',
@@ -18,7 +23,9 @@ export const modelServeCommand: Command = {
     const port = integerFlag(values, 'port', { max: 65_535 }) ?? 8080;
     const model = stringFlag(values, 'model') ?? (io.env.KKACHI_MODEL || DEFAULT_MODEL);
     resolveModel(model, io.env); // not installed: a clear error naming `kkachi model fetch`
-    const lm = await createLM({ provider: 'local', model });
+    const render = stringFlag(values, 'render');
+    if (render !== undefined && render !== 'chat' && render !== 'plain') throw new UsageError(`--render must be chat or plain, got "${render}"`);
+    const lm = await createLocalLM(render ? { model, render } : { model });
     const server = await startOpenAIServer({ lm, port });
     try {
       if (values.json) writeJson(io, { baseURL: server.baseURL, model: lm.id });

@@ -133,7 +133,7 @@ class LocalLM implements LM {
   ): Promise<{ text: string; tokens: number }> {
     const { model, lib } = this.runtime;
     const temperature = options.temperature ?? 0;
-    const stops = [...(options.stop ?? []), ...(this.render === 'plain' ? [PLAIN_TURN_END] : [])];
+    const stops = options.stop ?? [];
     const grammar = choices ? new lib.LlamaGrammarEvaluationState({ model, grammar: await this.grammarFor(choices) }) : undefined;
     const pending = await alignSequence(sequence, prompt);
     const generated: Token[] = [];
@@ -146,7 +146,7 @@ class LocalLM implements LM {
     for await (const token of evaluation) {
       generated.push(token);
       text = model.detokenize(generated);
-      const stopAt = firstStop(text, stops);
+      const stopAt = firstOf(firstStop(text, stops), this.render === 'plain' ? turnEnd(text) : -1);
       if (stopAt !== -1) {
         text = text.slice(0, stopAt);
         break;
@@ -219,12 +219,20 @@ export function pickChoice(logProbs: readonly number[], temperature: number, rol
 }
 
 function firstStop(text: string, stops: readonly string[]): number {
-  let at = -1;
-  for (const stop of stops) {
-    const i = stop ? text.indexOf(stop) : -1;
-    if (i !== -1 && (at === -1 || i < at)) at = i;
-  }
-  return at;
+  return stops.reduce((at, stop) => firstOf(at, stop ? text.indexOf(stop) : -1), -1);
+}
+
+/** The earlier of two `indexOf` results (-1: not found). */
+function firstOf(a: number, b: number): number {
+  return a === -1 ? b : b === -1 ? a : Math.min(a, b);
+}
+
+/**
+ * Where a plain-rendered reply ends: the first blank line after it has said something. A chat-style
+ * reply often opens with a blank line; stopping there would return nothing.
+ */
+function turnEnd(text: string): number {
+  return text.indexOf(PLAIN_TURN_END, text.length - text.trimStart().length);
 }
 
 function isFinalChoice(text: string, choices: readonly string[]): boolean {
