@@ -10,22 +10,24 @@ import { startLMDouble, type LMDouble } from '../support/lm-double';
 
 const user = (content: string) => [{ role: 'user' as const, content }];
 
-describe('UsageMeter and MeteredLM', () => {
-  let double: LMDouble;
-  let dir: string;
+let double: LMDouble;
+let dir: string;
+beforeAll(async () => {
+  double = await startLMDouble();
+});
+afterAll(() => double.close());
+beforeEach(async () => {
+  double.reset();
+  dir = await mkdtemp(join(tmpdir(), 'kkachi-lm-usage-'));
+});
+afterEach(() => rm(dir, { recursive: true, force: true }));
 
-  beforeAll(async () => {
-    double = await startLMDouble();
-  });
-  afterAll(() => double.close());
-  beforeEach(async () => {
-    double.reset();
+describe('UsageMeter and MeteredLM', () => {
+  beforeEach(() =>
     double.setHandler((req) =>
       req.messages[0]?.content === 'bad' ? { status: 400 } : { text: 'ok', usage: { prompt_tokens: 10, completion_tokens: 4 } },
-    );
-    dir = await mkdtemp(join(tmpdir(), 'kkachi-lm-usage-'));
-  });
-  afterEach(() => rm(dir, { recursive: true, force: true }));
+    ),
+  );
 
   it('counts provider calls, tokens, cache hits and errors separately', async () => {
     const meter = new UsageMeter();
@@ -49,19 +51,7 @@ describe('UsageMeter and MeteredLM', () => {
 });
 
 describe('createLM', () => {
-  let double: LMDouble;
-  let dir: string;
-
-  beforeAll(async () => {
-    double = await startLMDouble();
-  });
-  afterAll(() => double.close());
-  beforeEach(async () => {
-    double.reset();
-    double.setHandler(() => 'ok');
-    dir = await mkdtemp(join(tmpdir(), 'kkachi-lm-factory-'));
-  });
-  afterEach(() => rm(dir, { recursive: true, force: true }));
+  beforeEach(() => double.setHandler(() => 'ok'));
 
   it('builds metered(cached(openai)) with the openai provider by default', async () => {
     const meter = new UsageMeter();
