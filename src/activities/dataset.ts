@@ -10,14 +10,13 @@ import { describeZodError } from '../core/errors';
 import { createRng } from '../core/random';
 import { inputSchema, outputSchema, parseSignature, type Signature } from '../core/signature';
 import { parseTaskSpec } from '../core/task-spec';
-import type { Example, Fields } from '../core/types';
-import type { StoredFeedback } from '../store';
+import type { Example, FeedbackRecord, Fields } from '../core/types';
 import type { Deps } from './deps';
 import { activityLog } from './progress';
 import type { KkachiActivities } from './types';
 
 /** Feedback as a training example; records that do not fit the signature are skipped (and logged). */
-function feedbackExamples(signature: Signature, records: readonly StoredFeedback[]): Example[] {
+function feedbackExamples(signature: Signature, records: readonly FeedbackRecord[]): Example[] {
   const inputs = inputSchema(signature);
   const outputs = outputSchema(signature);
   return records.flatMap((r) => {

@@ -3,20 +3,10 @@
  * with `import type` only; `createActivities` in ./index.ts implements it over core + store.
  * Every payload is small plain JSON: datasets, programs and reports travel as store ids.
  */
-import type { Fields } from '../core/types';
-import type { TaskSpec } from '../core/task-spec';
+import type { FeedbackRecord } from '../core/types';
 
-/** One piece of user feedback as the learner accepted it. */
-export interface FeedbackRecord {
-  predictionId: string;
-  input: Fields;
-  predicted: Fields;
-  correct: Fields;
-  /** Version that made the prediction (stamped by the learner with its active version when absent). */
-  versionId: string | null;
-  /** Workflow time in ms when the learner accepted it. */
-  receivedAt: number;
-}
+export type { FeedbackRecord };
+import type { TaskSpec } from '../core/task-spec';
 
 export interface DatasetSummary {
   datasetId: string;

@@ -28,3 +28,16 @@ export interface PredictionFailure {
 export type Prediction =
   | { ok: true; outputs: Fields; raw: string; latencyMs: number; cached: boolean; promptTokens: number; completionTokens: number }
   | { ok: false; error: PredictionFailure; raw?: string; latencyMs: number; cached: boolean; promptTokens: number; completionTokens: number };
+
+/** One piece of user feedback as the learner accepted it: the unit the store keeps and datasets grow from. */
+export interface FeedbackRecord {
+  /** The prediction's id: the idempotency key (each id is counted once). */
+  predictionId: string;
+  input: Fields;
+  predicted: Fields;
+  correct: Fields;
+  /** Version that made the prediction (stamped by the learner with its active version when absent). */
+  versionId: string | null;
+  /** Workflow time in ms when the learner accepted it. */
+  receivedAt: number;
+}

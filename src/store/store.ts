@@ -8,6 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { parseArtifact, type ProgramArtifact } from '../core/artifact';
 import { canonicalJson, contentHash } from '../core/canonical';
+import type { FeedbackRecord } from '../core/types';
 import { migrate } from './migrations';
 import type {
   CompareAndSet,
@@ -17,7 +18,6 @@ import type {
   HistoryEntry,
   PointerMove,
   Pointers,
-  StoredFeedback,
   StoredReport,
 } from './types';
 
@@ -111,7 +111,7 @@ export class Store {
   // ── feedback ───────────────────────────────────────────────────────────────────────────────────
 
   /** One transaction; unique by (task, prediction id), so a re-delivered batch inserts nothing. */
-  insertFeedback(task: string, records: readonly StoredFeedback[]): { inserted: number; duplicates: number } {
+  insertFeedback(task: string, records: readonly FeedbackRecord[]): { inserted: number; duplicates: number } {
     const insert = this.db.prepare(
       `INSERT OR IGNORE INTO feedback (task, prediction_id, input, predicted, correct, is_correction, version_id, received_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -127,7 +127,7 @@ export class Store {
   }
 
   /** Every record of the task in arrival order. */
-  listFeedback(task: string): StoredFeedback[] {
+  listFeedback(task: string): FeedbackRecord[] {
     const rows = this.db
       .prepare('SELECT prediction_id, input, predicted, correct, version_id, received_at FROM feedback WHERE task = ? ORDER BY seq')
       .all(task) as FeedbackRow[];

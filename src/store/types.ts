@@ -1,16 +1,6 @@
 /** Plain records the store reads and writes. */
 import type { EvalReport } from '../core/evaluate';
-import type { Example, Fields } from '../core/types';
-
-/** One piece of user feedback (structurally the activities' `FeedbackRecord`; the store sits below them). */
-export interface StoredFeedback {
-  predictionId: string;
-  input: Fields;
-  predicted: Fields;
-  correct: Fields;
-  versionId: string | null;
-  receivedAt: number;
-}
+import type { Example } from '../core/types';
 
 export interface FeedbackCounts {
   total: number;

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { createArtifact, type ProgramArtifact } from '../../src/core/artifact';
 import { createProgram } from '../../src/core/program';
-import { defaultStorePath, MIGRATIONS, migrate, openStore, type Store, type StoredFeedback } from '../../src/store';
+import type { FeedbackRecord } from '../../src/core/types';
+import { defaultStorePath, MIGRATIONS, migrate, openStore, type Store } from '../../src/store';
 
 const TASK = 'sentiment';
 
@@ -12,7 +13,7 @@ function artifact(instructions: string): ProgramArtifact {
   return createArtifact(createProgram('text -> sentiment: positive|negative', instructions), { parentId: null, datasetId: null, optimizer: null });
 }
 
-function feedback(predictionId: string, predicted: string, correct: string, extra: Partial<StoredFeedback> = {}): StoredFeedback {
+function feedback(predictionId: string, predicted: string, correct: string, extra: Partial<FeedbackRecord> = {}): FeedbackRecord {
   return { predictionId, input: { text: `t ${predictionId}` }, predicted: { sentiment: predicted }, correct: { sentiment: correct }, versionId: 'v1', receivedAt: 1_000, ...extra };
 }
 
