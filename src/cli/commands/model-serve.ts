@@ -22,9 +22,9 @@ export const modelServeCommand: Command = {
   async run({ values }, io) {
     const port = integerFlag(values, 'port', { max: 65_535 }) ?? 8080;
     const model = stringFlag(values, 'model') ?? (io.env.KKACHI_MODEL || DEFAULT_MODEL);
-    resolveModel(model, io.env); // not installed: a clear error naming `kkachi model fetch`
     const render = stringFlag(values, 'render');
     if (render !== undefined && render !== 'chat' && render !== 'plain') throw new UsageError(`--render must be chat or plain, got "${render}"`);
+    resolveModel(model, io.env); // not installed: a clear error naming `kkachi model fetch`
     const lm = await createLocalLM(render ? { model, render } : { model });
     const server = await startOpenAIServer({ lm, port });
     try {
