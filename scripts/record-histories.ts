@@ -7,8 +7,8 @@ import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { learner, learnerWorkflowId } from '../src/workflows/learner';
-import { feedbackSignal, optimizeNowUpdate, progressQuery, type LearnerStatus } from '../src/workflows/messages';
+import { cycleWorkflowId, feedbackSignal, type LearnerStatus, learnerWorkflowId, optimizeNowUpdate, progressQuery, rolloutWorkflowId } from '../src/contract';
+import { learner } from '../src/workflows/learner';
 import { optimizationPipeline } from '../src/workflows/pipeline';
 import { feedbackFor, keywordTask, setUpHarness, waitForStatus, type Harness } from '../test/workflows/harness';
 
@@ -39,8 +39,8 @@ async function promoted(h: Harness): Promise<void> {
   await waitForStatus(handle, (s) => s.generation >= 1, 60_000);
   const id = learnerWorkflowId('replay-promote');
   await save(h, 'learner-continued-as-new', id, handle.firstExecutionRunId);
-  await save(h, 'optimizationCycle-promoted', `${id}-cycle-1`);
-  await save(h, 'rollout-promoted', `${id}-cycle-1-rollout`);
+  await save(h, 'optimizationCycle-promoted', cycleWorkflowId(id, 1));
+  await save(h, 'rollout-promoted', rolloutWorkflowId(cycleWorkflowId(id, 1)));
   await handle.terminate('recorded');
 }
 
@@ -55,7 +55,7 @@ async function rolledBack(h: Harness): Promise<void> {
   await waitForStatus(handle, (s) => s.running && s.activeVersion !== baseline, 60_000);
   for (let i = 0; i < 6; i++) await handle.signal(feedbackSignal, feedbackFor(i, { seed: 1_001 }));
   await waitForStatus(handle, cycleDone, 60_000);
-  await save(h, 'rollout-rolled-back', `${learnerWorkflowId('replay-rollback')}-cycle-1-rollout`);
+  await save(h, 'rollout-rolled-back', rolloutWorkflowId(cycleWorkflowId(learnerWorkflowId('replay-rollback'), 1)));
   await handle.terminate('recorded');
 }
 

@@ -6,7 +6,7 @@
  */
 import { NativeConnection, Runtime, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities } from './activities';
-import type { KkachiActivities } from './activities/types';
+import type { KkachiActivities } from './contract';
 import { openStore } from './store';
 import { temporalConfig, type TemporalConfig } from './temporal/config';
 

@@ -13,7 +13,7 @@ import { parseTaskSpec } from '../core/task-spec';
 import type { Example, FeedbackRecord, Fields } from '../core/types';
 import type { Deps } from './deps';
 import { activityLog } from './progress';
-import type { KkachiActivities } from './types';
+import type { KkachiActivities } from '../contract';
 
 /** Feedback as a training example; records that do not fit the signature are skipped (and logged). */
 function feedbackExamples(signature: Signature, records: readonly FeedbackRecord[]): Example[] {

@@ -7,18 +7,18 @@ import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import { contentHash } from '../core/canonical';
 import { evaluate, type EvalRow } from '../core/evaluate';
+import { fieldsSchema } from '../core/fields';
 import { metricFromSpec } from '../core/metrics';
 import { parseTaskSpec } from '../core/task-spec';
 import type { Deps } from './deps';
 import { notFound } from './failures';
 import { activityLM } from './lm';
 import { heartbeat, lastCheckpoint } from './progress';
-import type { KkachiActivities } from './types';
+import type { KkachiActivities } from '../contract';
 
-const fieldValue = z.union([z.string(), z.number(), z.boolean()]);
 const rowSchema = z.object({
   id: z.string(),
-  outputs: z.record(z.string(), fieldValue).nullable(),
+  outputs: fieldsSchema.nullable(),
   raw: z.string().optional(),
   score: z.number(),
   passed: z.boolean(),

@@ -5,6 +5,7 @@
  * Every message is redacted, because failures travel in payloads and land in the Web UI and logs.
  */
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { FILE_NOT_FOUND, NOT_FOUND } from '../contract';
 import { redact } from '../core/lm/errors';
 
 /** Caller mistakes: the same input fails the same way on every attempt. */
@@ -22,13 +23,13 @@ export function toActivityFailure(err: unknown, secrets: readonly string[]): Err
   const message = redact(err.message, secrets);
   const missingFile = (err as NodeJS.ErrnoException).code === 'ENOENT';
   const retryable = declaredRetryable(err) ?? !(PERMANENT.has(err.name) || missingFile);
-  const type = missingFile ? 'FileNotFound' : err.name;
+  const type = missingFile ? FILE_NOT_FOUND : err.name;
   return retryable ? ApplicationFailure.retryable(message, type) : ApplicationFailure.nonRetryable(message, type);
 }
 
 /** A not-found store id is permanent: the workflow passed an id that does not exist. */
 export function notFound(what: string, id: string): ApplicationFailure {
-  return ApplicationFailure.nonRetryable(`${what} ${id} not found in the store`, 'NotFound');
+  return ApplicationFailure.nonRetryable(`${what} ${id} not found in the store`, NOT_FOUND);
 }
 
 /** Wraps every activity so whatever it throws leaves as a classified, redacted failure. */

@@ -1,6 +1,6 @@
 /** Feedback in (persisted exactly once per prediction id) and live accuracy out. */
 import type { Deps } from './deps';
-import type { KkachiActivities } from './types';
+import type { KkachiActivities } from '../contract';
 
 export function feedbackActivities({ store }: Deps): Pick<KkachiActivities, 'persistFeedback' | 'liveMetrics'> {
   return {

@@ -5,7 +5,7 @@ import { compareReports } from '../core/stats/compare';
 import { parseTaskSpec } from '../core/task-spec';
 import type { Deps } from './deps';
 import { notFound } from './failures';
-import type { KkachiActivities } from './types';
+import type { KkachiActivities } from '../contract';
 
 /** Comparing is pure: reports that cannot be paired (no shared examples) never will be on a retry. */
 function comparable<T>(fn: () => T): T {

@@ -1,6 +1,6 @@
 /**
- * The activities a Kkachi worker registers: `createActivities(deps)` implements the contract in
- * ./types.ts over the core library and the store. Each activity is one retryable side effect; what
+ * The activities a Kkachi worker registers: `createActivities(deps)` implements the activity contract
+ * (src/contract/activities.ts) over the core library and the store. Each activity is one retryable side effect; what
  * it throws leaves as a classified, redacted Temporal failure (./failures.ts).
  */
 import { datasetActivities } from './dataset';
@@ -11,10 +11,9 @@ import { feedbackActivities } from './feedback';
 import { gateActivities } from './gate';
 import { optimizeActivities } from './optimize';
 import { registryActivities } from './registry';
-import type { KkachiActivities } from './types';
+import type { KkachiActivities } from '../contract';
 
 export type { ActivityDeps } from './deps';
-export type * from './types';
 
 export function createActivities(options: ActivityDeps): KkachiActivities {
   const deps = resolveDeps(options);

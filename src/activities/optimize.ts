@@ -18,7 +18,7 @@ import type { Deps } from './deps';
 import { notFound } from './failures';
 import { activityLM } from './lm';
 import { heartbeat, lastCheckpoint } from './progress';
-import type { KkachiActivities, OptimizeSummary } from './types';
+import type { KkachiActivities, OptimizeSummary } from '../contract';
 
 const summarySchema = z.object({
   versionId: z.string(),

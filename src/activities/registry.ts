@@ -7,7 +7,7 @@ import { createArtifact, type ProgramArtifact } from '../core/artifact';
 import { createProgram } from '../core/program';
 import { parseTaskSpec, type TaskSpec } from '../core/task-spec';
 import type { Pointers } from '../store';
-import type { KkachiActivities, PointerChange } from './types';
+import { STALE_ACTIVE_VERSION, type KkachiActivities, type PointerChange } from '../contract';
 import type { Deps } from './deps';
 import { notFound } from './failures';
 
@@ -46,7 +46,7 @@ export function registryActivities({ store }: Deps): Pick<KkachiActivities, 'ens
       // Someone else moved the pointer: promoting over their choice would lose it; the workflow decides.
       throw ApplicationFailure.nonRetryable(
         `cannot promote ${versionId}: active version of "${task}" is ${now.active ?? 'none'}, expected ${expectedActive ?? 'none'}`,
-        'StaleActiveVersion',
+        STALE_ACTIVE_VERSION,
       );
     },
 

@@ -1,6 +1,7 @@
 /** The CLI's side of Temporal: connect from the environment and reach a task's learner workflow. */
 import { Client, Connection, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import type { Duration } from '@temporalio/common';
+import { learnerWorkflowId } from '../contract';
 import { temporalConfig, type TemporalConfig } from '../temporal/config';
 
 export interface TemporalSession {
@@ -22,9 +23,6 @@ export async function connectTemporal(env: NodeJS.ProcessEnv, connectTimeout: Du
   }
   return { client: new Client({ connection, namespace: config.namespace }), config, close: () => connection.close() };
 }
-
-/** The workflow contract's id for a task's long-lived learner. */
-export const learnerWorkflowId = (task: string): string => `kkachi-learner-${task}`;
 
 export function learnerHandle(session: TemporalSession, task: string): WorkflowHandle {
   return session.client.workflow.getHandle(learnerWorkflowId(task));

@@ -3,6 +3,7 @@
  * import this barrel (it reaches the `openai` provider); they import pure files one by one.
  */
 export * from './types';
+export { fieldsSchema, fieldValueSchema } from './fields';
 export type { ChatMessage, Completion, CompletionOptions, LM, TokenUsage } from './lm/types';
 export { parseSignature, SignatureError, type FieldSpec, type Signature } from './signature';
 export { ValidationError } from './errors';

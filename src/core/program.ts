@@ -5,12 +5,11 @@
 import { z } from 'zod';
 import { getAdapter } from './adapters';
 import { parseOrThrow } from './errors';
+import { fieldsSchema } from './fields';
 import type { CompletionOptions, LM } from './lm/types';
 import { inputSchema, parseSignature, SignatureError, type Signature } from './signature';
 import type { Fields, Prediction } from './types';
 
-const fieldValueSchema = z.union([z.string(), z.number(), z.boolean()]);
-const fieldsSchema = z.record(z.string(), fieldValueSchema);
 
 export const demoSchema = z.object({
   inputs: fieldsSchema,

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { parseSignature } from './signature';
+import { DEFAULT_RULE } from './stats/decision';
 
 const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
@@ -38,12 +39,13 @@ export const datasetRefSchema = z.union([
   }),
 ]);
 
+/** The A/B gate's thresholds; the defaults are the decision rule's own (`DEFAULT_RULE`). */
 export const gateSchema = z.object({
-  minImprovement: z.number().min(0).max(1).default(0.05),
-  maxLatencyIncreaseMs: z.number().min(0).default(50),
-  maxAccuracyDrop: z.number().min(0).max(1).default(0.05),
-  rejectLatencyIncreaseMs: z.number().min(0).default(100),
-  alpha: z.number().gt(0).lt(1).default(0.05),
+  minImprovement: z.number().min(0).max(1).default(DEFAULT_RULE.minImprovement),
+  maxLatencyIncreaseMs: z.number().min(0).default(DEFAULT_RULE.maxLatencyIncreaseMs),
+  maxAccuracyDrop: z.number().min(0).max(1).default(DEFAULT_RULE.maxAccuracyDrop),
+  rejectLatencyIncreaseMs: z.number().min(0).default(DEFAULT_RULE.rejectLatencyIncreaseMs),
+  alpha: z.number().gt(0).lt(1).default(DEFAULT_RULE.alpha),
 });
 
 export const taskSpecSchema = z
@@ -80,7 +82,7 @@ export const taskSpecSchema = z
         minLiveSamples: z.number().int().positive().default(20),
       })
       .default({ corrections: 3, retrainInterval: 86_400_000, minLiveSamples: 20 }),
-    gate: gateSchema.default({ minImprovement: 0.05, maxLatencyIncreaseMs: 50, maxAccuracyDrop: 0.05, rejectLatencyIncreaseMs: 100, alpha: 0.05 }),
+    gate: gateSchema.default(DEFAULT_RULE),
     monitoring: z
       .object({
         window: durationSchema.default(3_600_000),

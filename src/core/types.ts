@@ -1,7 +1,9 @@
 /** Plain data shared across the core library. */
+import type { z } from 'zod';
+import type { fieldsSchema, fieldValueSchema } from './fields';
 
-export type FieldValue = string | number | boolean;
-export type Fields = Record<string, FieldValue>;
+export type FieldValue = z.output<typeof fieldValueSchema>;
+export type Fields = z.output<typeof fieldsSchema>;
 
 /** One labelled example: the signature's input fields and the expected output fields. */
 export interface Example {

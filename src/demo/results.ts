@@ -2,7 +2,7 @@
  * The demo's closing table, built only from what the run returned: the pipeline's final held-out
  * evaluations and the stage-7 gate decision. Pure, so its bookkeeping can be tested on its own.
  */
-import type { PipelineResult } from '../workflows/pipeline';
+import type { PipelineResult } from '../contract';
 import type { SimulatorCounts } from './simulator';
 
 export interface ResultRow {

@@ -6,7 +6,7 @@
  */
 import type { Example, Fields } from '../core/types';
 import type { Predictor } from '../serving/predictor';
-import type { FeedbackPayload } from '../workflows/messages';
+import type { FeedbackPayload } from '../contract';
 
 export interface SentFeedback {
   exampleId: string;

@@ -6,8 +6,7 @@
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { ProgressBar } from '../cli/ui/progress';
-import { PIPELINE_STAGES, type CycleMetrics, type PipelineProgress } from '../workflows/messages';
-import type { PipelineResult } from '../workflows/pipeline';
+import { PIPELINE_STAGES, type CycleMetrics, type PipelineProgress, type PipelineResult } from '../contract';
 import type { SimulatorCounts } from './simulator';
 
 export interface DemoEvents {

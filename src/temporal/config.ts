@@ -3,6 +3,7 @@
  * and the docs agree on names and defaults.
  */
 import { z } from 'zod';
+import { DEFAULT_TASK_QUEUE } from '../contract';
 
 export interface TemporalConfig {
   /** host:port of the Temporal frontend (`TEMPORAL_ADDRESS`). */
@@ -14,8 +15,6 @@ export interface TemporalConfig {
   /** `KKACHI_ACTIVITY_CONCURRENCY`: activities one worker runs at once (LM calls are the bottleneck). */
   activityConcurrency: number;
 }
-
-export const DEFAULT_TASK_QUEUE = 'kkachi';
 
 const envSchema = z.object({
   TEMPORAL_ADDRESS: z.string().regex(/^[^\s:]+:\d+$/, 'expected host:port').default('127.0.0.1:7233'),
@@ -41,6 +40,3 @@ export function temporalConfig(env: NodeJS.ProcessEnv = process.env): TemporalCo
     activityConcurrency: e.KKACHI_ACTIVITY_CONCURRENCY,
   };
 }
-
-/** The custom search attributes Kkachi workflows upsert; servers must have them registered. */
-export const SEARCH_ATTRIBUTES = ['KkachiTask', 'KkachiStage', 'KkachiActiveVersion'] as const;

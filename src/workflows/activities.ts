@@ -3,7 +3,7 @@
  * `import type` only: activity code (store, LM clients) never enters the workflow bundle.
  */
 import { proxyActivities } from '@temporalio/workflow';
-import type { KkachiActivities } from '../activities/types';
+import type { KkachiActivities } from '../contract';
 
 /** Quick store operations. Feedback must never be dropped, so these retry until they succeed. */
 export const storeActivities = proxyActivities<KkachiActivities>({

@@ -3,31 +3,11 @@
  * program and the candidate on the held-out set → `rollout` (gate, promote, monitor) as a child.
  */
 import { executeChild, log, upsertMemo, workflowInfo } from '@temporalio/workflow';
-import type { GateResult } from '../activities/types';
-import type { CycleDecision, CycleTrigger } from './messages';
+import { rolloutWorkflowId, type CycleInput, type CycleResult } from '../contract';
 import { rollout } from './rollout';
 import { markProgress } from './search-attributes';
 import { requireTaskSpec } from './spec';
 import { buildAndOptimize, evaluateOn } from './steps';
-
-export interface CycleInput {
-  spec: unknown;
-  cycle: number;
-  trigger: CycleTrigger;
-  activeVersionId: string;
-  /** The learner to keep informed of pointer moves. */
-  notifyWorkflowId?: string;
-}
-
-export interface CycleResult {
-  cycle: number;
-  datasetId: string;
-  candidateVersion: string;
-  gate: GateResult | null;
-  decision: Exclude<CycleDecision, 'running' | 'failed'>;
-  reason: string;
-  activeVersion: string;
-}
 
 export async function optimizationCycle(input: CycleInput): Promise<CycleResult> {
   const spec = requireTaskSpec(input.spec);
@@ -47,7 +27,7 @@ export async function optimizationCycle(input: CycleInput): Promise<CycleResult>
   const active = await evaluateOn(spec, dataset.datasetId, input.activeVersionId, 'holdout');
   const candidate = await evaluateOn(spec, dataset.datasetId, optimized.versionId, 'holdout');
   const result = await executeChild(rollout, {
-    workflowId: `${workflowInfo().workflowId}-rollout`,
+    workflowId: rolloutWorkflowId(workflowInfo().workflowId),
     args: [
       {
         spec,

@@ -7,12 +7,11 @@
  */
 import { condition, log } from '@temporalio/workflow';
 import type { ZodObject } from 'zod';
-import type { FeedbackRecord } from '../activities/types';
+import { emptyFeedbackCounters, feedbackSchema, INVALID_FEEDBACK, type FeedbackAck, type FeedbackCounters, type FeedbackRecord } from '../contract';
 import { describeZodError } from '../core/errors';
 import { inputSchema, outputSchema, type Signature } from '../core/signature';
 import type { Fields } from '../core/types';
 import { storeActivities } from './activities';
-import { feedbackSchema, type FeedbackAck, type FeedbackCounters } from './messages';
 
 /** Records per persistFeedback call, and how long a partial batch may wait. */
 export const BATCH_SIZE = 50;
@@ -34,7 +33,7 @@ export interface IntakeState {
 
 export function emptyIntakeState(): IntakeState {
   return {
-    counters: { received: 0, corrections: 0, duplicates: 0, rejected: 0 },
+    counters: emptyFeedbackCounters(),
     pendingCorrections: 0,
     pendingFeedback: 0,
     recentIds: [],
@@ -43,7 +42,7 @@ export function emptyIntakeState(): IntakeState {
 }
 
 export class InvalidFeedback extends Error {
-  override name = 'InvalidFeedback';
+  override name = INVALID_FEEDBACK;
 }
 
 /** A correction when any output field differs (values are coerced first, so "Positive" = "positive"). */

@@ -19,14 +19,10 @@ import {
   upsertMemo,
   workflowInfo,
 } from '@temporalio/workflow';
-import { parseOrThrow } from '../core/errors';
-import { parseSignature } from '../core/signature';
-import { storeActivities } from './activities';
-import { optimizationCycle } from './cycle';
-import { emptyIntakeState, FeedbackIntake, type IntakeState } from './feedback';
 import {
-  activeVersionChangedSignal,
   activeVersionChangedSchema,
+  activeVersionChangedSignal,
+  cycleWorkflowId,
   feedbackSignal,
   optimizeNowSchema,
   optimizeNowUpdate,
@@ -37,7 +33,12 @@ import {
   type CycleRecord,
   type CycleTrigger,
   type LearnerStatus,
-} from './messages';
+} from '../contract';
+import { parseOrThrow } from '../core/errors';
+import { parseSignature } from '../core/signature';
+import { storeActivities } from './activities';
+import { optimizationCycle } from './cycle';
+import { emptyIntakeState, FeedbackIntake, type IntakeState } from './feedback';
 import { markProgress } from './search-attributes';
 import { requireTaskSpec } from './spec';
 
@@ -56,10 +57,6 @@ export interface LearnerState {
   lastCycleAt: number;
   manualRequested: boolean;
   generation: number;
-}
-
-export function learnerWorkflowId(task: string): string {
-  return `kkachi-learner-${task}`;
 }
 
 export async function learner(specInput: unknown, carried?: LearnerState): Promise<never> {
@@ -199,7 +196,7 @@ export async function learner(specInput: unknown, carried?: LearnerState): Promi
     try {
       const result = await scope.run(() =>
         executeChild(optimizationCycle, {
-          workflowId: `${workflowId}-cycle-${record.cycle}`,
+          workflowId: cycleWorkflowId(workflowId, record.cycle),
           args: [{ spec, cycle: record.cycle, trigger, activeVersionId: state.activeVersion as string, notifyWorkflowId: workflowId }],
         }),
       );

@@ -6,44 +6,37 @@
  * Feedback arrives by the `feedback` signal, as for the learner; query `progress` shows where it is.
  */
 import { ApplicationFailure, condition, executeChild, log, setHandler, upsertMemo, workflowInfo } from '@temporalio/workflow';
-import { z } from 'zod';
-import type { EvalSummary } from '../activities/types';
-import { describeZodError, parseOrThrow } from '../core/errors';
-import { parseSignature } from '../core/signature';
-import { durationSchema, type TaskSpec } from '../core/task-spec';
-import { storeActivities } from './activities';
-import { emptyIntakeState, FeedbackIntake } from './feedback';
 import {
   activeVersionChangedSchema,
   activeVersionChangedSignal,
+  emptyFeedbackCounters,
   feedbackSignal,
+  INVALID_PIPELINE_INPUT,
   PIPELINE_STAGES,
+  pipelineInputSchema,
   progressQuery,
+  rolloutWorkflowId,
   type CycleMetrics,
+  type EvalSummary,
   type FinalMetrics,
+  type PipelineInput,
   type PipelineProgress,
-} from './messages';
-import { rollout, type RolloutResult } from './rollout';
+  type PipelineResult,
+  type RolloutResult,
+} from '../contract';
+import { describeZodError, parseOrThrow } from '../core/errors';
+import { parseSignature } from '../core/signature';
+import type { TaskSpec } from '../core/task-spec';
+import { storeActivities } from './activities';
+import { emptyIntakeState, FeedbackIntake } from './feedback';
+import { rollout } from './rollout';
 import { markProgress } from './search-attributes';
 import { requireTaskSpec } from './spec';
 import { buildAndOptimize, evaluateOn, promoteVersion } from './steps';
 
-export const pipelineInputSchema = z.object({
-  spec: z.unknown(),
-  /** Corrections each collection stage (1 and 4) waits for. */
-  feedbackPerStage: z.number().int().min(0).default(3),
-  /** The longest a collection stage waits; it then moves on with what it has. */
-  feedbackTimeout: durationSchema.default(3_600_000),
-});
-export type PipelineInput = z.input<typeof pipelineInputSchema>;
-
-export interface PipelineResult extends PipelineProgress {
-  rollout: RolloutResult | null;
-}
-
 export async function optimizationPipeline(rawInput: PipelineInput): Promise<PipelineResult> {
   const parsed = pipelineInputSchema.safeParse(rawInput);
-  if (!parsed.success) throw ApplicationFailure.nonRetryable(describeZodError(parsed.error, rawInput).message, 'InvalidPipelineInput');
+  if (!parsed.success) throw ApplicationFailure.nonRetryable(describeZodError(parsed.error, rawInput).message, INVALID_PIPELINE_INPUT);
   const input = parsed.data;
   const spec = requireTaskSpec(input.spec);
   const task = spec.name;
@@ -55,7 +48,7 @@ export async function optimizationPipeline(rawInput: PipelineInput): Promise<Pip
     stageName: PIPELINE_STAGES[0],
     cycles: [],
     final: [],
-    counters: { received: 0, corrections: 0, duplicates: 0, rejected: 0 },
+    counters: emptyFeedbackCounters(),
     pendingCorrections: 0,
   };
   const intake = new FeedbackIntake(task, parseSignature(spec.signature), emptyIntakeState(), () => activeVersion);
@@ -171,7 +164,7 @@ async function deploy(
   if (candidate === activeVersion) return null;
   const reportOf = (versionId: string): string => (reports[versions.findIndex(([, id]) => id === versionId)] as EvalSummary).reportId;
   return executeChild(rollout, {
-    workflowId: `${workflowId}-rollout`,
+    workflowId: rolloutWorkflowId(workflowId),
     args: [
       {
         spec,

@@ -12,35 +12,19 @@ import {
   upsertMemo,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { GateResult, LiveMetrics } from '../activities/types';
+import {
+  activeVersionChangedSignal,
+  type ActiveVersionChanged,
+  type GateResult,
+  type LiveMetrics,
+  type RolloutInput,
+  type RolloutResult,
+} from '../contract';
 import type { TaskSpec } from '../core/task-spec';
 import { storeActivities } from './activities';
-import { activeVersionChangedSignal, type ActiveVersionChanged, type CycleDecision } from './messages';
 import { markProgress } from './search-attributes';
 import { requireTaskSpec } from './spec';
 import { promoteVersion } from './steps';
-
-export interface RolloutInput {
-  /** The task spec (validated again here: a rollout can be started on its own). */
-  spec: unknown;
-  candidateVersionId: string;
-  /** The version in service that the candidate was measured against. */
-  baselineVersionId: string;
-  baselineReportId: string;
-  candidateReportId: string;
-  /** A learner to signal (`activeVersionChanged`) whenever this rollout moves the active pointer. */
-  notifyWorkflowId?: string;
-}
-
-export interface RolloutResult {
-  decision: Exclude<CycleDecision, 'running' | 'failed'>;
-  reason: string;
-  gate: GateResult;
-  /** The active version when the rollout ended, as far as this rollout moved it. */
-  activeVersion: string;
-  /** Live metrics of the candidate at the last check of the monitoring window (null: not promoted). */
-  live: LiveMetrics | null;
-}
 
 /** How often the window is checked: a tenth of it, between 1 s and 5 min. */
 export function checkInterval(windowMs: number): number {

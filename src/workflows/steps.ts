@@ -1,6 +1,6 @@
 /** Stages shared by the optimization cycle and the seven-stage pipeline. */
 import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
-import type { DatasetSummary, EvalSummary, OptimizeSummary, PointerChange } from '../activities/types';
+import { STALE_ACTIVE_VERSION, type DatasetSummary, type EvalSummary, type OptimizeSummary, type PointerChange } from '../contract';
 import type { TaskSpec } from '../core/task-spec';
 import { datasetActivities, lmActivities, storeActivities } from './activities';
 import { markProgress } from './search-attributes';
@@ -23,9 +23,6 @@ export async function buildAndOptimize(spec: TaskSpec, cycle: number, parentVers
 export function evaluateOn(spec: TaskSpec, datasetId: string, versionId: string, split: 'val' | 'holdout'): Promise<EvalSummary> {
   return lmActivities.evaluate(spec, { versionId, datasetId, split });
 }
-
-/** The store's failure type when compare-and-set finds `active` moved by someone else. */
-export const STALE_ACTIVE_VERSION = 'StaleActiveVersion';
 
 /** Promote by compare-and-set; a pointer moved by someone else is an answer (`conflict`), not a crash. */
 export async function promoteVersion(

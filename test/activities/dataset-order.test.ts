@@ -1,5 +1,5 @@
 /** A dataset snapshot depends on which feedback was stored, not on the order it arrived in. */
-import type { FeedbackRecord } from '../../src/activities/types';
+import type { FeedbackRecord } from '../../src/contract';
 import { makeExamples } from '../support/keyword-world';
 import { harness, keywordSpec, TASK } from './support';
 

@@ -5,7 +5,7 @@
  */
 import { startLMDouble, type LMDouble } from '../support/lm-double';
 import { keywordOracle, makeExamples } from '../support/keyword-world';
-import type { FeedbackRecord } from '../../src/activities/types';
+import type { FeedbackRecord } from '../../src/contract';
 import { harness, keywordSpec, TASK, type Harness } from './support';
 
 let double: LMDouble;

@@ -3,7 +3,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import type { Info } from '@temporalio/activity';
 import { DefaultLogger } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
-import type { KkachiActivities } from '../../src/activities/types';
+import type { KkachiActivities } from '../../src/contract';
 import { parseTaskSpec, type TaskSpec, type TaskSpecInput } from '../../src/core/task-spec';
 import { openStore, type Store } from '../../src/store';
 import { KEYWORD_SIGNATURE, makeExamples } from '../support/keyword-world';

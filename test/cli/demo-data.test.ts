@@ -3,7 +3,7 @@ import { parseSignature } from '../../src/core/signature';
 import { demoSplits, loadFeedbackPool } from '../../src/demo/data';
 import { consistencyProblems, finalActiveVersion, resultRows } from '../../src/demo/results';
 import type { SimulatorCounts } from '../../src/demo/simulator';
-import type { PipelineResult } from '../../src/workflows/pipeline';
+import type { PipelineResult } from '../../src/contract';
 
 const signature = parseSignature('text -> sentiment: positive|negative');
 

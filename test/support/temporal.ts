@@ -14,9 +14,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { SEARCH_ATTRIBUTE_NAMES } from '../../src/contract';
 
 const ROOT = resolve(__dirname, '../..');
-const SEARCH_ATTRIBUTES = ['KkachiTask', 'KkachiStage', 'KkachiActiveVersion'];
 
 export interface TemporalEnv {
   address: string;
@@ -56,7 +56,7 @@ export async function startTemporal(options: StartTemporalOptions = {}): Promise
   const address = `127.0.0.1:${port}`;
   const dir = mkdtempSync(join(tmpdir(), 'kkachi-temporal-'));
   const args = ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port), '--db-filename', join(dir, 'temporal.db'), '--log-level', 'error'];
-  for (const name of SEARCH_ATTRIBUTES) args.push('--search-attribute', `${name}=Keyword`);
+  for (const name of SEARCH_ATTRIBUTE_NAMES) args.push('--search-attribute', `${name}=Keyword`);
   if (options.suggestContinueAsNew !== undefined) {
     args.push('--dynamic-config-value', `limit.historyCount.suggestContinueAsNew=${options.suggestContinueAsNew}`);
   }
@@ -98,7 +98,7 @@ async function connectWhenReady(address: string, server: ChildProcess, stderr: (
     try {
       const connection = await Connection.connect({ address, connectTimeout: 1_000 });
       const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace: 'default' });
-      if (SEARCH_ATTRIBUTES.every((name) => customAttributes?.[name] !== undefined)) return connection;
+      if (SEARCH_ATTRIBUTE_NAMES.every((name) => customAttributes?.[name] !== undefined)) return connection;
       await connection.close();
     } catch (err) {
       lastError = err;

@@ -3,8 +3,8 @@
  * whose server suggests continue-as-new every few dozen events, so the counters, the pending buffer
  * and the recent prediction ids must survive several runs. The store is the referee.
  */
-import { learner, learnerWorkflowId } from '../../src/workflows/learner';
-import { feedbackSignal, type FeedbackPayload } from '../../src/workflows/messages';
+import { type FeedbackPayload, feedbackSignal, learnerWorkflowId } from '../../src/contract';
+import { learner } from '../../src/workflows/learner';
 import { createRng } from '../../src/core/random';
 import { feedbackFor, keywordTask, setUpRunningHarness, waitForStatus, type Harness } from './harness';
 

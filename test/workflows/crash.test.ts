@@ -8,8 +8,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join, resolve } from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
-import { learner, learnerWorkflowId } from '../../src/workflows/learner';
-import { optimizeNowUpdate } from '../../src/workflows/messages';
+import { cycleWorkflowId, learnerWorkflowId, optimizeNowUpdate } from '../../src/contract';
+import { learner } from '../../src/workflows/learner';
 import { keywordOracle } from '../support/keyword-world';
 import { feedbackFor, keywordTask, setUpHarness, waitForStatus, type Harness } from './harness';
 
@@ -91,7 +91,7 @@ it('finishes the cycle with exactly one promotion after the worker is SIGKILLed 
   await handle.executeUpdate(optimizeNowUpdate, { args: [{ reason: 'crash test' }] });
 
   // Wait until optimize is running and has made a couple of LM calls, then kill the worker outright.
-  const cycle = h.env.client.workflow.getHandle(`${learnerWorkflowId(TASK)}-cycle-1`);
+  const cycle = h.env.client.workflow.getHandle(cycleWorkflowId(learnerWorkflowId(TASK), 1));
   await until(
     async () => {
       const pending = await cycle.describe().then((d) => d.raw.pendingActivities ?? [], () => []);

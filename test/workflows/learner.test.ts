@@ -5,8 +5,8 @@
  */
 import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { learner, learnerWorkflowId } from '../../src/workflows/learner';
-import { feedbackSignal, optimizeNowUpdate, statusQuery, submitFeedbackUpdate } from '../../src/workflows/messages';
+import { feedbackSignal, learnerWorkflowId, optimizeNowUpdate, statusQuery, submitFeedbackUpdate } from '../../src/contract';
+import { learner } from '../../src/workflows/learner';
 import { feedbackFor, keywordTask, setUpRunningHarness, waitForStatus, type Harness } from './harness';
 
 let h: Harness;

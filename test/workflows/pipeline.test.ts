@@ -4,7 +4,7 @@
  * the held-out set and ends with the A/B-gated rollout; `progress` reports each stage and metric.
  */
 import type { WorkflowHandle } from '@temporalio/client';
-import { feedbackSignal, progressQuery, type PipelineProgress } from '../../src/workflows/messages';
+import { feedbackSignal, progressQuery, type PipelineProgress } from '../../src/contract';
 import { optimizationPipeline } from '../../src/workflows/pipeline';
 import { feedbackFor, keywordTask, setUpRunningHarness, type Harness } from './harness';
 

@@ -4,8 +4,8 @@
  * window still runs the compensation; an operator's `rollback` restores the previous version.
  */
 import type { WorkflowHandle } from '@temporalio/client';
-import { learner, learnerWorkflowId } from '../../src/workflows/learner';
-import { feedbackSignal, optimizeNowUpdate, rollbackUpdate, statusQuery, type LearnerStatus } from '../../src/workflows/messages';
+import { cycleWorkflowId, feedbackSignal, type LearnerStatus, learnerWorkflowId, optimizeNowUpdate, rollbackUpdate, rolloutWorkflowId, statusQuery } from '../../src/contract';
+import { learner } from '../../src/workflows/learner';
 import { feedbackFor, keywordTask, setUpRunningHarness, waitForStatus, type Harness } from './harness';
 
 let h: Harness;
@@ -68,7 +68,7 @@ it('keeps a candidate whose live accuracy holds up through the window', async ()
 
 it('runs the compensation when the rollout is cancelled during the window', async () => {
   const { handle, baseline, candidate } = await promotedCandidate('cancelled', 60_000);
-  await h.env.client.workflow.getHandle(`${learnerWorkflowId('cancelled')}-cycle-1-rollout`).cancel();
+  await h.env.client.workflow.getHandle(rolloutWorkflowId(cycleWorkflowId(learnerWorkflowId('cancelled'), 1))).cancel();
 
   const done = await waitForStatus(handle, finished, 30_000);
   expect(done.cycles[0]).toMatchObject({ decision: 'failed', reason: expect.stringMatching(/^cancelled/) });

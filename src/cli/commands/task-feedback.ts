@@ -1,7 +1,7 @@
 /** `kkachi task feedback`: sends one feedback record to a learner (signal, or the validating update with --wait). */
 import { stringFlag, jsonFlag, UsageError, writeJson, type Command, type Values } from '../command';
 import { updateFailureMessage, withLearner } from '../temporal-client';
-import { feedbackSignal, submitFeedbackUpdate, type FeedbackPayload } from '../../workflows/messages';
+import { feedbackSignal, submitFeedbackUpdate, type FeedbackPayload } from '../../contract';
 
 function objectFlag(values: Values, name: string): FeedbackPayload['input'] {
   const value = jsonFlag(values, name);

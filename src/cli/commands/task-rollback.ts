@@ -2,7 +2,7 @@
 import { stringFlag, writeJson, type Command } from '../command';
 import { updateFailureMessage, withLearner } from '../temporal-client';
 import { shortId } from '../ui/table';
-import { rollbackUpdate } from '../../workflows/messages';
+import { rollbackUpdate } from '../../contract';
 
 export const taskRollbackCommand: Command = {
   path: ['task', 'rollback'],

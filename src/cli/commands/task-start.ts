@@ -4,7 +4,8 @@ import * as path from 'node:path';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { parseTaskSpec } from '../../core/task-spec';
 import { stringFlag, writeJson, type Command } from '../command';
-import { connectTemporal, learnerWorkflowId } from '../temporal-client';
+import { learnerWorkflowId } from '../../contract';
+import { connectTemporal } from '../temporal-client';
 
 export function readSpecFile(file: string): unknown {
   let text: string;

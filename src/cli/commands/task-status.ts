@@ -2,7 +2,7 @@
 import { stringFlag, writeJson, type Command } from '../command';
 import { withLearner } from '../temporal-client';
 import { formatPercent, renderTable, shortId } from '../ui/table';
-import { statusQuery, type LearnerStatus } from '../../workflows/messages';
+import { statusQuery, type LearnerStatus } from '../../contract';
 
 export function renderStatus(status: LearnerStatus): string {
   const c = status.counters;

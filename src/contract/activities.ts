@@ -1,12 +1,13 @@
 /**
- * The activity contract between workflows and the side-effecting world. Workflows import this file
- * with `import type` only; `createActivities` in ./index.ts implements it over core + store.
- * Every payload is small plain JSON: datasets, programs and reports travel as store ids.
+ * The activity contract between workflows and the side-effecting world. Workflows use it with
+ * `import type` (through `proxyActivities`); `createActivities` in src/activities implements it over
+ * core + store. Every payload is small plain JSON: datasets, programs and reports travel as store ids.
  */
+import { z } from 'zod';
+import type { TaskSpec } from '../core/task-spec';
 import type { FeedbackRecord } from '../core/types';
 
 export type { FeedbackRecord };
-import type { TaskSpec } from '../core/task-spec';
 
 export interface DatasetSummary {
   datasetId: string;
@@ -37,16 +38,20 @@ export interface OptimizeSummary {
   lmCalls: number;
 }
 
-export interface GateResult {
-  action: 'promote' | 'reject' | 'keep';
-  reason: string;
-  baseline: { versionId: string; accuracy: number; p50Ms: number };
-  candidate: { versionId: string; accuracy: number; p50Ms: number };
-  accuracyDelta: number;
-  ci95: [number, number];
-  pValue: number;
-  p50DeltaMs: number;
-}
+const armSchema = z.object({ versionId: z.string(), accuracy: z.number(), p50Ms: z.number() });
+
+/** The A/B gate's answer: `compare` returns it, and a rollout sends it back to the learner. */
+export const gateResultSchema = z.object({
+  action: z.enum(['promote', 'reject', 'keep']),
+  reason: z.string(),
+  baseline: armSchema,
+  candidate: armSchema,
+  accuracyDelta: z.number(),
+  ci95: z.tuple([z.number(), z.number()]),
+  pValue: z.number(),
+  p50DeltaMs: z.number(),
+});
+export type GateResult = z.output<typeof gateResultSchema>;
 
 export interface PointerChange {
   active: string | null;

@@ -1,0 +1,70 @@
+/**
+ * The learner's messages besides feedback (see ./feedback.ts): what clients send it, what it answers,
+ * and the input and result of the optimization cycle it runs as a child.
+ */
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { z } from 'zod';
+import type { GateResult, PointerChange } from './activities';
+import type { FeedbackCounters } from './feedback';
+import type { CycleDecision } from './rollout';
+
+export const optimizeNowSchema = z.strictObject({ reason: z.string().max(500).optional() }).optional();
+export type OptimizeNowRequest = z.input<typeof optimizeNowSchema>;
+export interface OptimizeNowAck {
+  /** Number of the cycle that will serve the request (the next one; a running cycle is not interrupted). */
+  cycle: number;
+}
+
+export const rollbackSchema = z.strictObject({ reason: z.string().min(1).max(500) });
+export type RollbackRequest = z.input<typeof rollbackSchema>;
+
+export type CycleTrigger = 'corrections' | 'interval' | 'manual' | 'drift';
+
+export interface CycleRecord {
+  cycle: number;
+  trigger: CycleTrigger;
+  candidateVersion: string | null;
+  gate: GateResult | null;
+  decision: CycleDecision;
+  reason: string;
+  startedAt: number;
+  finishedAt: number | null;
+}
+
+export interface LearnerStatus {
+  task: string;
+  activeVersion: string | null;
+  counters: FeedbackCounters;
+  /** Corrections persisted since the last cycle started (a cycle starts when this reaches the threshold). */
+  pendingCorrections: number;
+  /** Accepted but not yet persisted (flushed in batches within a second). */
+  buffered: number;
+  /** The most recent cycles, oldest first (bounded; `[]` before the first). */
+  cycles: CycleRecord[];
+  running: boolean;
+  /** How many times this learner continued as new. */
+  generation: number;
+}
+
+export interface CycleInput {
+  spec: unknown;
+  cycle: number;
+  trigger: CycleTrigger;
+  activeVersionId: string;
+  /** The learner to keep informed of pointer moves. */
+  notifyWorkflowId?: string;
+}
+
+export interface CycleResult {
+  cycle: number;
+  datasetId: string;
+  candidateVersion: string;
+  gate: GateResult | null;
+  decision: Exclude<CycleDecision, 'running' | 'failed'>;
+  reason: string;
+  activeVersion: string;
+}
+
+export const optimizeNowUpdate = defineUpdate<OptimizeNowAck, [OptimizeNowRequest]>('optimizeNow');
+export const rollbackUpdate = defineUpdate<PointerChange, [RollbackRequest]>('rollback');
+export const statusQuery = defineQuery<LearnerStatus>('status');
