@@ -7,7 +7,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { parseArtifact, type ProgramArtifact } from '../core/artifact';
-import { canonicalJson, contentHash } from '../core/canonical';
+import { contentHash } from '../core/canonical';
+import { isCorrection } from '../core/correction';
 import type { FeedbackRecord } from '../core/types';
 import { migrate } from './migrations';
 import type {
@@ -119,8 +120,8 @@ export class Store {
     return this.db.transaction(() => {
       let inserted = 0;
       for (const r of records) {
-        const isCorrection = canonicalJson(r.predicted) !== canonicalJson(r.correct) ? 1 : 0;
-        inserted += insert.run(task, r.predictionId, JSON.stringify(r.input), JSON.stringify(r.predicted), JSON.stringify(r.correct), isCorrection, r.versionId, r.receivedAt).changes;
+        const correction = isCorrection(r.predicted, r.correct) ? 1 : 0;
+        inserted += insert.run(task, r.predictionId, JSON.stringify(r.input), JSON.stringify(r.predicted), JSON.stringify(r.correct), correction, r.versionId, r.receivedAt).changes;
       }
       return { inserted, duplicates: records.length - inserted };
     }).immediate();

@@ -8,6 +8,7 @@
 import { condition, log } from '@temporalio/workflow';
 import type { ZodObject } from 'zod';
 import { emptyFeedbackCounters, feedbackSchema, INVALID_FEEDBACK, type FeedbackAck, type FeedbackCounters, type FeedbackRecord } from '../contract';
+import { isCorrection } from '../core/correction';
 import { describeZodError } from '../core/errors';
 import { inputSchema, outputSchema, type Signature } from '../core/signature';
 import type { Fields } from '../core/types';
@@ -45,11 +46,6 @@ export class InvalidFeedback extends Error {
   override name = INVALID_FEEDBACK;
 }
 
-/** A correction when any output field differs (values are coerced first, so "Positive" = "positive"). */
-export function isCorrection(signature: Signature, predicted: Fields, correct: Fields): boolean {
-  return signature.outputs.some((f) => predicted[f.name] !== correct[f.name]);
-}
-
 export class FeedbackIntake {
   private readonly recent: Set<string>;
   /** persistFeedback calls under way (the batching loop's and flush()'s may overlap). */
@@ -59,7 +55,7 @@ export class FeedbackIntake {
 
   constructor(
     private readonly task: string,
-    private readonly signature: Signature,
+    signature: Signature,
     readonly state: IntakeState,
     /** The version to stamp on feedback that does not name one. */
     private readonly activeVersion: () => string | null,
@@ -152,8 +148,8 @@ export class FeedbackIntake {
    * keeps `corrections` exact when some records turn out to be old duplicates.
    */
   private async persist(records: FeedbackRecord[]): Promise<{ inserted: number; duplicates: number }> {
-    const corrections = records.filter((r) => isCorrection(this.signature, r.predicted, r.correct));
-    const confirmations = records.filter((r) => !isCorrection(this.signature, r.predicted, r.correct));
+    const corrections = records.filter((r) => isCorrection(r.predicted, r.correct));
+    const confirmations = records.filter((r) => !isCorrection(r.predicted, r.correct));
     const total = { inserted: 0, duplicates: 0 };
     this.persisting += 1;
     try {

@@ -104,12 +104,18 @@ describe('feedback', () => {
     expect(store.listFeedback(TASK)).toEqual([record]);
   });
 
-  it('a correction is predicted ≠ correct by canonical JSON, whatever the key order', () => {
+  it('a correction is a field that differs, whatever the key order', () => {
     store.insertFeedback(TASK, [
       { ...feedback('p1', '', ''), predicted: { a: 'x', b: 'y' }, correct: { b: 'y', a: 'x' } },
       { ...feedback('p2', '', ''), predicted: { a: 'x', b: 'y' }, correct: { a: 'x', b: 'z' } },
     ]);
     expect(store.feedbackCounts(TASK)).toEqual({ total: 2, corrections: 1 });
+  });
+
+  it('a field only the prediction carries is a confirmation, as the learner counts it (core isCorrection)', () => {
+    store.insertFeedback(TASK, [{ ...feedback('p1', 'positive', 'positive'), predicted: { sentiment: 'positive', confidence: 0.9 } }]);
+    expect(store.feedbackCounts(TASK)).toEqual({ total: 1, corrections: 0 });
+    expect(store.liveStats(TASK, 'v1', 0)).toEqual({ n: 1, correct: 1 });
   });
 
   it('live stats count one version since a time; a confirmation is correct', () => {
