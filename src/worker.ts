@@ -38,7 +38,7 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
 async function main(): Promise<void> {
   Runtime.install({ shutdownSignals: ['SIGINT', 'SIGTERM'] });
   const config = temporalConfig();
-  const store = openStore();
+  const store = await openStore();
   const connection = await NativeConnection.connect({ address: config.address });
   try {
     const worker = await createWorker({ connection, config, activities: createActivities({ store }) });
@@ -46,7 +46,7 @@ async function main(): Promise<void> {
     await worker.run();
   } finally {
     await connection.close();
-    store.close();
+    await store.close();
   }
 }
 

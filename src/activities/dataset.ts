@@ -49,20 +49,20 @@ export function datasetActivities({ store, baseDir }: Deps): Pick<KkachiActiviti
       const seeds = await loadDataset(spec.data.train, signature, { baseDir });
       const holdout = await loadDataset(spec.data.holdout, signature, { baseDir });
       // Feedback sorted by prediction id: the same records give the same snapshot whatever order they arrived in.
-      const feedback = feedbackExamples(signature, store.listFeedback(spec.name)).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      const feedback = feedbackExamples(signature, await store.listFeedback(spec.name)).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
       const pool = trainingPool([...seeds, ...feedback], holdout);
 
       const shuffled = createRng(spec.optimizer.seed).shuffle(pool);
       // At least one example on each side once there are two, so neither optimizing nor validating starves.
       const valSize = pool.length < 2 ? 0 : Math.min(pool.length - 1, Math.max(1, Math.round(pool.length * spec.data.valFraction)));
-      const snapshot = store.putDataset({ task: spec.name, train: shuffled.slice(valSize), val: shuffled.slice(0, valSize), holdout });
+      const snapshot = await store.putDataset({ task: spec.name, train: shuffled.slice(valSize), val: shuffled.slice(0, valSize), holdout });
       activityLog().info('dataset built', { task: spec.name, cycle, datasetId: snapshot.id, train: snapshot.train.length, val: valSize, holdout: holdout.length });
       return {
         datasetId: snapshot.id,
         train: snapshot.train.length,
         val: snapshot.val.length,
         holdout: holdout.length,
-        corrections: store.feedbackCounts(spec.name).corrections,
+        corrections: (await store.feedbackCounts(spec.name)).corrections,
       };
     },
   };

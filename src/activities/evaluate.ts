@@ -37,9 +37,9 @@ export function evaluateActivities({ store, cacheDir, heartbeatIntervalMs }: Dep
   return {
     async evaluate(rawSpec, { versionId, datasetId, split }) {
       const spec = parseTaskSpec(rawSpec);
-      const snapshot = store.getDataset(datasetId);
+      const snapshot = await store.getDataset(datasetId);
       if (!snapshot) throw notFound('dataset snapshot', datasetId);
-      const artifact = store.getProgram(versionId);
+      const artifact = await store.getProgram(versionId);
       if (!artifact) throw notFound('program version', versionId);
       const examples = snapshot[split];
 
@@ -74,8 +74,8 @@ export function evaluateActivities({ store, cacheDir, heartbeatIntervalMs }: Dep
       }
 
       const reportId = contentHash({ versionId, datasetId, split, rows: report.rows });
-      store.putReport(reportId, spec.name, versionId, report);
-      store.linkEvalReport(versionId, reportId);
+      await store.putReport(reportId, spec.name, versionId, report);
+      await store.linkEvalReport(versionId, reportId);
       return {
         reportId,
         versionId,

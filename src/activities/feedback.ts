@@ -5,11 +5,11 @@ import type { KkachiActivities } from '../contract';
 export function feedbackActivities({ store }: Deps): Pick<KkachiActivities, 'persistFeedback' | 'liveMetrics'> {
   return {
     async persistFeedback(task, records) {
-      return store.insertFeedback(task, records);
+      return await store.insertFeedback(task, records);
     },
 
     async liveMetrics(task, { versionId, sinceMs }) {
-      const { n, correct } = store.liveStats(task, versionId, sinceMs);
+      const { n, correct } = await store.liveStats(task, versionId, sinceMs);
       return { versionId, n, correct, accuracy: n === 0 ? null : correct / n };
     },
   };

@@ -20,9 +20,9 @@ export function gateActivities({ store }: Deps): Pick<KkachiActivities, 'compare
   return {
     async compare(rawSpec, { baselineReportId, candidateReportId }) {
       const spec = parseTaskSpec(rawSpec);
-      const baseline = store.getReport(baselineReportId);
+      const baseline = await store.getReport(baselineReportId);
       if (!baseline) throw notFound('eval report', baselineReportId);
-      const candidate = store.getReport(candidateReportId);
+      const candidate = await store.getReport(candidateReportId);
       if (!candidate) throw notFound('eval report', candidateReportId);
 
       // Seeded, so re-running the gate on the same reports gives the same interval and decision.

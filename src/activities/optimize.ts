@@ -38,11 +38,11 @@ export function optimizeActivities({ store, cacheDir, heartbeatIntervalMs }: Dep
       const spec = parseTaskSpec(rawSpec);
       const optimizer = createOptimizer(spec.optimizer);
       const resumed = lastCheckpoint(checkpointSchema)?.summary;
-      if (resumed && store.getProgram(resumed.versionId)) return resumed;
+      if (resumed && (await store.getProgram(resumed.versionId))) return resumed;
 
-      const snapshot = store.getDataset(datasetId);
+      const snapshot = await store.getDataset(datasetId);
       if (!snapshot) throw notFound('dataset snapshot', datasetId);
-      const parent = store.getProgram(parentVersionId);
+      const parent = await store.getProgram(parentVersionId);
       if (!parent) throw notFound('program version', parentVersionId);
 
       let checkpoint: Checkpoint = { stage: 'start', done: 0, total: snapshot.train.length };
@@ -75,8 +75,8 @@ export function optimizeActivities({ store, cacheDir, heartbeatIntervalMs }: Dep
         datasetId,
         optimizer: { name: optimizer.name, config: optimizer.config as Record<string, unknown>, seed: spec.optimizer.seed },
       });
-      store.putProgram(spec.name, artifact);
-      store.setCandidate(spec.name, artifact.id, { actor: 'kkachi', reason: `cycle ${cycle}: ${optimizer.name}` });
+      await store.putProgram(spec.name, artifact);
+      await store.setCandidate(spec.name, artifact.id, { actor: 'kkachi', reason: `cycle ${cycle}: ${optimizer.name}` });
 
       const summary: OptimizeSummary = {
         versionId: artifact.id,

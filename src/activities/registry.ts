@@ -27,21 +27,21 @@ export function registryActivities({ store }: Deps): Pick<KkachiActivities, 'ens
     async ensureBaseline(rawSpec) {
       const spec = parseTaskSpec(rawSpec);
       const artifact = baselineArtifact(spec);
-      store.putProgram(spec.name, artifact);
+      await store.putProgram(spec.name, artifact);
       // Losing this race to another worker is fine: the task then has an active version either way.
-      store.compareAndSetActive(spec.name, { expected: null, next: artifact.id, actor: 'kkachi', reason: 'baseline' });
-      const { active } = store.getPointers(spec.name);
+      await store.compareAndSetActive(spec.name, { expected: null, next: artifact.id, actor: 'kkachi', reason: 'baseline' });
+      const { active } = await store.getPointers(spec.name);
       return { versionId: artifact.id, active: active ?? artifact.id };
     },
 
     async promote(task, { versionId, expectedActive, actor, reason }) {
-      if (!store.hasVersion(task, versionId)) throw notFound(`program version of task "${task}"`, versionId);
-      const before = store.getPointers(task);
+      if (!(await store.hasVersion(task, versionId))) throw notFound(`program version of task "${task}"`, versionId);
+      const before = await store.getPointers(task);
       if (before.active === versionId) return change(before, false);
-      if (store.compareAndSetActive(task, { expected: expectedActive, next: versionId, actor, reason })) {
-        return change(store.getPointers(task), true);
+      if (await store.compareAndSetActive(task, { expected: expectedActive, next: versionId, actor, reason })) {
+        return change(await store.getPointers(task), true);
       }
-      const now = store.getPointers(task);
+      const now = await store.getPointers(task);
       if (now.active === versionId) return change(now, false);
       // Someone else moved the pointer: promoting over their choice would lose it; the workflow decides.
       throw ApplicationFailure.nonRetryable(
@@ -51,11 +51,11 @@ export function registryActivities({ store }: Deps): Pick<KkachiActivities, 'ens
     },
 
     async restorePrevious(task, { fromVersionId, actor, reason }) {
-      const before = store.getPointers(task);
+      const before = await store.getPointers(task);
       // Already restored (a retried attempt), or moved on by someone else: nothing to undo.
       if (before.active !== fromVersionId || before.previous === null) return change(before, false);
-      const moved = store.compareAndSetActive(task, { expected: fromVersionId, next: before.previous, actor, reason });
-      return change(store.getPointers(task), moved);
+      const moved = await store.compareAndSetActive(task, { expected: fromVersionId, next: before.previous, actor, reason });
+      return change(await store.getPointers(task), moved);
     },
   };
 }

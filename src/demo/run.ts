@@ -117,7 +117,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoOutcome> {
   const say = (line: string) => reporter.say(line);
   const cleanup: (() => Promise<unknown>)[] = [];
   let stopReason: Error | undefined;
-  opts.interrupted?.then((signal) => (stopReason ??= new DemoInterrupted(signal)));
+  void opts.interrupted?.then((signal) => (stopReason ??= new DemoInterrupted(signal)));
 
   try {
     const home = path.resolve(opts.cwd, env.KKACHI_HOME || '.kkachi');
@@ -143,8 +143,8 @@ export async function runDemo(opts: DemoOptions): Promise<DemoOutcome> {
 
     const runDir = path.join(home, 'demo', runId);
     const storePath = path.join(runDir, 'kkachi.db');
-    const store = openStore(storePath);
-    cleanup.push(async () => store.close());
+    const store = await openStore(storePath);
+    cleanup.push(() => store.close());
 
     installRuntime(say);
     const workerConnection = await NativeConnection.connect({ address: config.address });
@@ -214,7 +214,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoOutcome> {
       rows: resultRows(pipeline),
       totals: totals(pipeline, meter.snapshot().calls),
       gateChoice: finalActiveVersion(pipeline),
-      storeActive: store.getPointers(spec.name).active,
+      storeActive: (await store.getPointers(spec.name)).active,
       problems: consistencyProblems(pipeline, simulator.counts),
       seconds: 0,
     };
@@ -269,7 +269,7 @@ async function drive({ handle, result, store, simulator, plan, reporter, task, s
       continue;
     }
     if (progress.stage !== stage.number) Object.assign(stage, { number: progress.stage, corrections: 0, sent: 0, lastCorrectionAt: 0 });
-    reporter.observe(progress, store.getPointers(task).active);
+    reporter.observe(progress, (await store.getPointers(task)).active);
 
     const collecting = progress.stageName !== 'done' && (progress.stage === 1 || progress.stage === 4);
     if (collecting) {
@@ -293,7 +293,7 @@ async function drive({ handle, result, store, simulator, plan, reporter, task, s
     }
 
     const second = progress.cycles[1]?.candidateVersion;
-    const monitored = progress.stage === 7 && progress.stageName !== 'done' && second !== undefined && store.getPointers(task).active === second;
+    const monitored = progress.stage === 7 && progress.stageName !== 'done' && second !== undefined && (await store.getPointers(task)).active === second;
     if (monitored) {
       monitoringSince ??= Date.now();
       // Stop a little before the window closes so no record arrives after the pipeline stops listening.
@@ -310,7 +310,7 @@ async function drive({ handle, result, store, simulator, plan, reporter, task, s
     await sleep(POLL_MS);
   }
   if ('error' in finished) throw finished.error;
-  reporter.finish(finished.result, store.getPointers(task).active);
+  reporter.finish(finished.result, (await store.getPointers(task)).active);
   return finished.result;
 }
 

@@ -1,6 +1,6 @@
 /**
  * Serving: predicts with whatever version the registry's `active` pointer names for a task. The
- * pointer is read on every call (one indexed SQLite read), so a promotion or rollback takes effect on
+ * pointer is read on every call (one indexed store read), so a promotion or rollback takes effect on
  * the very next prediction with no restart and no request ever served by a half-loaded program.
  */
 import { randomUUID } from 'node:crypto';
@@ -8,13 +8,10 @@ import type { ProgramArtifact } from '../core/artifact';
 import type { LM } from '../core/lm/types';
 import { predict } from '../core/program';
 import type { Fields, Prediction } from '../core/types';
-import type { Pointers } from '../store/types';
+import type { Store } from '../store/types';
 
 /** The part of the store serving needs: read-only, so N replicas can share one registry. */
-export interface ServingStore {
-  getPointers(task: string): Pointers;
-  getProgram(id: string): ProgramArtifact | null;
-}
+export type ServingStore = Pick<Store, 'getPointers' | 'getProgram'>;
 
 export interface Served {
   /** Idempotency key the caller sends back with feedback on this prediction. */
@@ -47,8 +44,8 @@ export class Predictor {
   constructor(private readonly options: PredictorOptions) {}
 
   /** The version the registry says is active now. */
-  activeVersion(): string {
-    const active = this.options.store.getPointers(this.options.task).active;
+  async activeVersion(): Promise<string> {
+    const { active } = await this.options.store.getPointers(this.options.task);
     if (!active) throw new NoActiveVersionError(this.options.task);
     return active;
   }
@@ -58,8 +55,8 @@ export class Predictor {
    * `predictionId` defaults to a random UUID; callers with their own request ids pass them.
    */
   async predict(inputs: Fields, predictionId: string = randomUUID()): Promise<Served> {
-    const versionId = this.activeVersion();
-    const artifact = this.load(versionId);
+    const versionId = await this.activeVersion();
+    const artifact = await this.load(versionId);
     if (this.servedVersion !== versionId) {
       const from = this.servedVersion;
       this.servedVersion = versionId;
@@ -69,10 +66,10 @@ export class Predictor {
     return { predictionId, versionId, prediction };
   }
 
-  private load(versionId: string): ProgramArtifact {
+  private async load(versionId: string): Promise<ProgramArtifact> {
     const cached = this.programs.get(versionId);
     if (cached) return cached;
-    const artifact = this.options.store.getProgram(versionId);
+    const artifact = await this.options.store.getProgram(versionId);
     if (!artifact) throw new Error(`Registry points at version ${versionId} of task "${this.options.task}", but the store has no such program`);
     this.programs.set(versionId, artifact);
     return artifact;

@@ -1,36 +1,51 @@
 /**
- * Versioned schema migrations, tracked in SQLite's `PRAGMA user_version`: migration i (0-based) moves
- * the schema from version i to i + 1. Append new migrations; never edit one that has shipped.
+ * Versioned schema migrations, one list for both back ends: migration i (0-based) moves the schema from
+ * version i to i + 1. A migration is SQL written once, with the few types the dialects spell
+ * differently taken from `Dialect`. Append new migrations; never edit one that has shipped.
  */
 import type { Database } from 'better-sqlite3';
 
-export const MIGRATIONS: readonly string[] = [
-  `
+/** The column types SQLite and PostgreSQL spell differently; everything else is common SQL. */
+export interface Dialect {
+  name: 'sqlite' | 'postgres';
+  /** An auto-incrementing integer primary key (arrival order). */
+  serialKey: string;
+  /** A 64-bit integer: epoch milliseconds, counts, 0/1 flags. */
+  int: string;
+}
+
+export const SQLITE: Dialect = { name: 'sqlite', serialKey: 'INTEGER PRIMARY KEY AUTOINCREMENT', int: 'INTEGER' };
+export const POSTGRES: Dialect = { name: 'postgres', serialKey: 'BIGSERIAL PRIMARY KEY', int: 'BIGINT' };
+
+export type Migration = (d: Dialect) => string;
+
+export const MIGRATIONS: readonly Migration[] = [
+  (d) => `
   CREATE TABLE programs (
     id             TEXT PRIMARY KEY,
     artifact       TEXT NOT NULL,
     eval_report_id TEXT,
-    created_at     INTEGER NOT NULL
+    created_at     ${d.int} NOT NULL
   );
 
   -- Artifacts are content-addressed, so two tasks with the same zero-shot program share one row.
   CREATE TABLE task_versions (
     task       TEXT NOT NULL,
     version_id TEXT NOT NULL REFERENCES programs (id),
-    created_at INTEGER NOT NULL,
+    created_at ${d.int} NOT NULL,
     PRIMARY KEY (task, version_id)
   );
 
   CREATE TABLE feedback (
-    seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+    seq           ${d.serialKey},
     task          TEXT NOT NULL,
     prediction_id TEXT NOT NULL,
     input         TEXT NOT NULL,
     predicted     TEXT NOT NULL,
     correct       TEXT NOT NULL,
-    is_correction INTEGER NOT NULL,
+    is_correction ${d.int} NOT NULL,
     version_id    TEXT,
-    received_at   INTEGER NOT NULL,
+    received_at   ${d.int} NOT NULL,
     UNIQUE (task, prediction_id)
   );
   CREATE INDEX feedback_live ON feedback (task, version_id, received_at);
@@ -39,7 +54,7 @@ export const MIGRATIONS: readonly string[] = [
     id         TEXT PRIMARY KEY,
     task       TEXT NOT NULL,
     content    TEXT NOT NULL,
-    created_at INTEGER NOT NULL
+    created_at ${d.int} NOT NULL
   );
 
   CREATE TABLE eval_reports (
@@ -47,7 +62,7 @@ export const MIGRATIONS: readonly string[] = [
     task       TEXT NOT NULL,
     version_id TEXT NOT NULL,
     report     TEXT NOT NULL,
-    created_at INTEGER NOT NULL
+    created_at ${d.int} NOT NULL
   );
 
   CREATE TABLE registry (
@@ -58,9 +73,9 @@ export const MIGRATIONS: readonly string[] = [
   );
 
   CREATE TABLE registry_history (
-    seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+    seq          ${d.serialKey},
     task         TEXT NOT NULL,
-    at           INTEGER NOT NULL,
+    at           ${d.int} NOT NULL,
     pointer      TEXT NOT NULL CHECK (pointer IN ('active', 'previous', 'candidate')),
     from_version TEXT,
     to_version   TEXT,
@@ -72,17 +87,22 @@ export const MIGRATIONS: readonly string[] = [
 ];
 
 /**
- * Applies the migrations the database has not seen yet, in one IMMEDIATE transaction: the version is
- * read under the write lock, so two processes opening a fresh file at once cannot both migrate it.
+ * Applies the migrations a SQLite database has not seen yet (its version is `PRAGMA user_version`), in
+ * one IMMEDIATE transaction: the version is read under the write lock, so two processes opening a
+ * fresh file at once cannot both migrate it.
  */
-export function migrate(db: Database, migrations: readonly string[] = MIGRATIONS): void {
+export function migrateSqlite(db: Database, migrations: readonly Migration[] = MIGRATIONS): void {
   db.transaction(() => {
     const current = db.pragma('user_version', { simple: true }) as number;
     if (current > migrations.length) {
-      throw new Error(`store schema version ${current} is newer than this Kkachi knows (${migrations.length}); upgrade Kkachi`);
+      throw newerSchema(current, migrations.length);
     }
-    for (const sql of migrations.slice(current)) db.exec(sql);
+    for (const migration of migrations.slice(current)) db.exec(migration(SQLITE));
     // PRAGMA takes no bound parameters; the value is an array length, not input.
     if (current < migrations.length) db.pragma(`user_version = ${migrations.length}`);
   }).immediate();
+}
+
+export function newerSchema(current: number, known: number): Error {
+  return new Error(`store schema version ${current} is newer than this Kkachi knows (${known}); upgrade Kkachi`);
 }

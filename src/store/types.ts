@@ -1,6 +1,7 @@
-/** Plain records the store reads and writes. */
+/** The store's interface and the plain records it reads and writes. */
+import type { ProgramArtifact } from '../core/artifact';
 import type { EvalReport } from '../core/evaluate';
-import type { Example } from '../core/types';
+import type { Example, FeedbackRecord } from '../core/types';
 
 export interface FeedbackCounts {
   total: number;
@@ -55,4 +56,48 @@ export interface HistoryEntry {
   toVersion: string | null;
   actor: string;
   reason: string;
+}
+
+/**
+ * The store every Kkachi process shares: program versions, feedback, dataset snapshots, eval reports
+ * and the registry pointers per task. Two back ends implement it (SQLite for one host, PostgreSQL for
+ * many); callers always await. Every multi-row write is one transaction, and every write a retried
+ * activity may repeat is idempotent.
+ */
+export interface Store {
+  close(): Promise<void>;
+
+  /** Records the artifact as a version of the task; idempotent by artifact id. */
+  putProgram(task: string, artifact: ProgramArtifact): Promise<void>;
+  getProgram(id: string): Promise<ProgramArtifact | null>;
+  /** Whether the program was stored as a version of the task. */
+  hasVersion(task: string, id: string): Promise<boolean>;
+  linkEvalReport(programId: string, reportId: string): Promise<void>;
+
+  /** One transaction; unique by (task, prediction id), so a re-delivered batch inserts nothing. */
+  insertFeedback(task: string, records: readonly FeedbackRecord[]): Promise<{ inserted: number; duplicates: number }>;
+  /** Every record of the task in arrival order. */
+  listFeedback(task: string): Promise<FeedbackRecord[]>;
+  feedbackCounts(task: string): Promise<FeedbackCounts>;
+  /** Feedback on one version received at or after sinceMs; a confirmation counts as correct. */
+  liveStats(task: string, versionId: string, sinceMs: number): Promise<{ n: number; correct: number }>;
+
+  /** Content-addressed: the id is computed by the store, so equal content is stored once under one id. */
+  putDataset(content: DatasetContent): Promise<DatasetSnapshot>;
+  getDataset(id: string): Promise<DatasetSnapshot | null>;
+
+  /** Idempotent by id (reports are content-addressed by their caller). */
+  putReport(id: string, task: string, versionId: string, report: EvalReport): Promise<void>;
+  getReport(id: string): Promise<StoredReport | null>;
+
+  getPointers(task: string): Promise<Pointers>;
+  /**
+   * Atomically makes `next` active (and the old active `previous`) only when `active` still equals
+   * `expected`. Resolves false, changing and recording nothing, when another writer got there first.
+   */
+  compareAndSetActive(task: string, cas: CompareAndSet): Promise<boolean>;
+  /** Marks the version awaiting the gate (null clears it); a no-op move is not recorded. */
+  setCandidate(task: string, versionId: string | null, move: PointerMove): Promise<void>;
+  /** Every pointer change of the task, oldest first. */
+  registryHistory(task: string): Promise<HistoryEntry[]>;
 }

@@ -19,7 +19,7 @@ async function snapshotAfter(batches: FeedbackRecord[][]): Promise<string> {
     for (const batch of batches) await h.run('persistFeedback', [TASK, batch]);
     return (await h.run('buildDataset', [spec, { cycle: 1 }])).result.datasetId;
   } finally {
-    h.store.close();
+    await h.store.close();
   }
 }
 

@@ -20,7 +20,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   process.env.OPENAI_API_KEY = savedKey;
-  h.store.close();
+  await h.store.close();
   await double.close();
 });
 beforeEach(() => double.reset());
@@ -61,7 +61,7 @@ it('a 503 fails evaluate retryably instead of scoring the outage as wrong answer
   double.setHandler((_req, i) => (i % 2 === 0 ? 'negative' : { status: 503 }));
   const err = await failure(h.run('evaluate', [keywordSpec(double.baseURL), { versionId: baselineId, datasetId, split: 'holdout' }]));
   expect(err).toMatchObject({ nonRetryable: false });
-  expect(h.store.getProgram(baselineId)?.lineage.evalReportId).toBeNull();
+  expect((await h.store.getProgram(baselineId))?.lineage.evalReportId).toBeNull();
 });
 
 it('bad input is non-retryable and names the field', async () => {

@@ -15,7 +15,7 @@ beforeAll(async () => {
   h = harness();
 });
 afterAll(async () => {
-  h.store.close();
+  await h.store.close();
   await double.close();
 });
 
@@ -38,7 +38,7 @@ it('baseline → dataset → optimize → evaluate both → gate promotes → pr
 
   const { result: baseline } = await h.run('ensureBaseline', [spec]);
   expect(baseline.active).toBe(baseline.versionId);
-  expect(h.store.getProgram(baseline.versionId)?.program.demos).toEqual([]);
+  expect((await h.store.getProgram(baseline.versionId))?.program.demos).toEqual([]);
   // Idempotent: a second call finds the task already served.
   expect((await h.run('ensureBaseline', [spec])).result).toEqual(baseline);
 
@@ -51,7 +51,7 @@ it('baseline → dataset → optimize → evaluate both → gate promotes → pr
   const pool = makeExamples(30, 1).filter((e) => !heldTexts.has(e.inputs.text)).length + 1;
   expect(pool).toBeLessThan(31);
   expect(data).toMatchObject({ train: pool - Math.round(pool * 0.25), val: Math.round(pool * 0.25), holdout: 40, corrections: 2 });
-  const snapshot = h.store.getDataset(data.datasetId)!;
+  const snapshot = (await h.store.getDataset(data.datasetId))!;
   const trainIds = [...snapshot.train, ...snapshot.val].map((e) => e.id);
   expect(trainIds).toContain('pred-0');
   expect(trainIds).not.toContain('pred-1');
@@ -63,9 +63,9 @@ it('baseline → dataset → optimize → evaluate both → gate promotes → pr
   expect(optimized.lmCalls).toBeGreaterThan(0);
   expect(heartbeats[0]).toMatchObject({ stage: 'bootstrap', done: 1, total: data.train });
   expect(heartbeats.at(-1)).toMatchObject({ stage: 'stored', summary: optimized });
-  const artifact = h.store.getProgram(optimized.versionId)!;
+  const artifact = (await h.store.getProgram(optimized.versionId))!;
   expect(artifact.lineage).toMatchObject({ parentId: baseline.versionId, datasetId: data.datasetId, optimizer: { name: 'BootstrapFewShot', seed: 3 } });
-  expect(h.store.getPointers(TASK).candidate).toBe(optimized.versionId);
+  expect((await h.store.getPointers(TASK)).candidate).toBe(optimized.versionId);
 
   const evalOn = (versionId: string) => h.run('evaluate', [spec, { versionId, datasetId: data.datasetId, split: 'holdout' }]);
   const { result: before } = await evalOn(baseline.versionId);
@@ -73,7 +73,7 @@ it('baseline → dataset → optimize → evaluate both → gate promotes → pr
   expect(before).toMatchObject({ n: 40, errors: 0, lmCalls: 40 });
   expect(after.accuracy).toBeGreaterThan(before.accuracy + 0.2);
   expect(evalBeats.at(-1)).toMatchObject({ stage: 'evaluate', done: 40, total: 40 });
-  expect(h.store.getProgram(optimized.versionId)?.lineage.evalReportId).toBe(after.reportId);
+  expect((await h.store.getProgram(optimized.versionId))?.lineage.evalReportId).toBe(after.reportId);
 
   const { result: gate } = await h.run('compare', [spec, { baselineReportId: before.reportId, candidateReportId: after.reportId }]);
   expect(gate).toMatchObject({ action: 'promote', baseline: { versionId: baseline.versionId }, candidate: { versionId: optimized.versionId } });
@@ -83,8 +83,8 @@ it('baseline → dataset → optimize → evaluate both → gate promotes → pr
   const promote = () => h.run('promote', [TASK, { versionId: optimized.versionId, expectedActive: baseline.versionId, actor: 'gate', reason: gate.reason }]);
   expect((await promote()).result).toEqual({ active: optimized.versionId, previous: baseline.versionId, changed: true });
   expect((await promote()).result).toEqual({ active: optimized.versionId, previous: baseline.versionId, changed: false });
-  const activeMoves = () => h.store.registryHistory(TASK).filter((e) => e.pointer === 'active');
-  expect(activeMoves().map((e) => [e.fromVersion, e.toVersion, e.actor])).toEqual([
+  const activeMoves = async () => (await h.store.registryHistory(TASK)).filter((e) => e.pointer === 'active');
+  expect((await activeMoves()).map((e) => [e.fromVersion, e.toVersion, e.actor])).toEqual([
     [null, baseline.versionId, 'kkachi'],
     [baseline.versionId, optimized.versionId, 'gate'],
   ]);
@@ -92,7 +92,7 @@ it('baseline → dataset → optimize → evaluate both → gate promotes → pr
   const restore = () => h.run('restorePrevious', [TASK, { fromVersionId: optimized.versionId, actor: 'monitor', reason: 'live accuracy regressed' }]);
   expect((await restore()).result).toEqual({ active: baseline.versionId, previous: optimized.versionId, changed: true });
   expect((await restore()).result).toEqual({ active: baseline.versionId, previous: optimized.versionId, changed: false });
-  expect(activeMoves()).toHaveLength(3);
+  expect(await activeMoves()).toHaveLength(3);
 });
 
 it('feedback is counted once per prediction id, and live metrics read it per version', async () => {

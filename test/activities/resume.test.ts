@@ -15,7 +15,7 @@ beforeAll(async () => {
   datasetId = (await h.run('buildDataset', [spec, { cycle: 1 }])).result.datasetId;
 });
 afterAll(async () => {
-  h.store.close();
+  await h.store.close();
   await double.close();
 });
 beforeEach(() => double.reset());
@@ -42,11 +42,11 @@ it('evaluate: a retry after an outage predicts only the rows the failed attempt 
   expect(double.requests).toHaveLength(40 - finished);
   expect(result).toMatchObject({ n: 40, errors: 0, lmCalls: 40 - finished });
   // Resumed rows are the checkpoint's rows, not new predictions.
-  const report = h.store.getReport(result.reportId)!.report;
+  const report = (await h.store.getReport(result.reportId))!.report;
   for (const row of checkpoint.rows) expect(report.rows.find((r) => r.id === row.id)?.latencyMs).toBe(row.latencyMs);
   // No request repeated a finished example.
   const finishedTexts = new Set(
-    h.store.getDataset(datasetId)!.holdout.filter((e) => checkpoint.rows.some((r) => r.id === e.id)).map((e) => String(e.inputs.text)),
+    (await h.store.getDataset(datasetId))!.holdout.filter((e) => checkpoint.rows.some((r) => r.id === e.id)).map((e) => String(e.inputs.text)),
   );
   expect(finishedTexts.size).toBe(finished);
   const asked = double.requests.map((r) => r.messages.at(-1)?.content ?? '');
@@ -66,7 +66,7 @@ it('evaluate keeps heartbeating while a slow LM call runs, before any example fi
     const beforeFirstRow = heartbeats.filter((d) => (d as { done: number }).done === 0);
     expect(beforeFirstRow.length).toBeGreaterThanOrEqual(3);
   } finally {
-    slow.store.close();
+    await slow.store.close();
     double.setHandler(keywordOracle());
   }
 });
@@ -76,7 +76,7 @@ it('evaluate ignores checkpoint rows of examples outside the split', async () =>
   const stale = { stage: 'evaluate', done: 1, total: 1, rows: [{ id: 'not-in-split', outputs: null, score: 1, passed: true, latencyMs: 1, cached: false }] };
   const { result } = await h.run('evaluate', [spec, { versionId: baselineId, datasetId, split: 'val' }], { heartbeatDetails: stale });
   expect(double.requests).toHaveLength(result.n);
-  expect(h.store.getReport(result.reportId)!.report.rows.map((r) => r.id)).not.toContain('not-in-split');
+  expect((await h.store.getReport(result.reportId))!.report.rows.map((r) => r.id)).not.toContain('not-in-split');
 });
 
 it('optimize: a retry after the version was stored returns it without compiling again', async () => {

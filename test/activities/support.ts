@@ -5,7 +5,7 @@ import { DefaultLogger } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
 import type { KkachiActivities } from '../../src/contract';
 import { parseTaskSpec, type TaskSpec, type TaskSpecInput } from '../../src/core/task-spec';
-import { openStore, type Store } from '../../src/store';
+import { openSqliteStore, type Store } from '../../src/store';
 import { KEYWORD_SIGNATURE, makeExamples } from '../support/keyword-world';
 
 export const TASK = 'keywords';
@@ -45,7 +45,7 @@ export interface Harness {
 
 /** heartbeatIntervalMs 0: a heartbeat on every progress report and no keep-alive timer. */
 export function harness(cacheDir: string | null = null, heartbeatIntervalMs = 0): Harness {
-  const store = openStore(':memory:');
+  const store: Store = openSqliteStore(':memory:');
   const activities = createActivities({ store, cacheDir, heartbeatIntervalMs });
   const attempt: Harness['attempt'] = async (name, args, info) => {
     const env = new MockActivityEnvironment(info, { logger: new DefaultLogger('ERROR') });

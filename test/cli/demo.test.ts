@@ -71,21 +71,21 @@ describe('kkachi demo --quick --json (real model, real dev server)', () => {
     expect(outcome.rows.filter((r) => r.active).map((r) => r.versionId)).toEqual([outcome.gateChoice]);
   });
 
-  it('every version in the table exists in the store, and the active one is the gate’s choice', () => {
-    const store = openStore(outcome.storePath);
+  it('every version in the table exists in the store, and the active one is the gate’s choice', async () => {
+    const store = await openStore(outcome.storePath);
     try {
       for (const row of outcome.rows) {
-        expect(store.hasVersion(outcome.task, row.versionId)).toBe(true);
-        expect(store.getProgram(row.versionId)?.id).toBe(row.versionId);
+        expect(await store.hasVersion(outcome.task, row.versionId)).toBe(true);
+        expect((await store.getProgram(row.versionId))?.id).toBe(row.versionId);
       }
-      expect(store.getPointers(outcome.task).active).toBe(outcome.gateChoice);
-      const moves = store.registryHistory(outcome.task).filter((h) => h.pointer === 'active');
+      expect((await store.getPointers(outcome.task)).active).toBe(outcome.gateChoice);
+      const moves = (await store.registryHistory(outcome.task)).filter((h) => h.pointer === 'active');
       expect(moves[moves.length - 1]?.toVersion).toBe(outcome.gateChoice);
       // Baseline first, then the stage-3 deployment of the first cycle's program.
       expect(moves[0]?.toVersion).toBe(outcome.rows[0]?.versionId);
       expect(moves[1]?.toVersion).toBe(outcome.pipeline.cycles[0]?.candidateVersion);
     } finally {
-      store.close();
+      await store.close();
     }
   });
 

@@ -19,10 +19,10 @@ describe('Predictor (serving the registry’s active version)', () => {
     double.setHandler((req) => (req.messages.some((m) => m.content.includes('Answer negative.')) ? 'Sentiment: negative' : 'Sentiment: positive'));
   });
   afterAll(() => double.close());
-  beforeEach(() => {
-    store = openStore(':memory:');
-    store.putProgram('sentiment', v1);
-    store.putProgram('sentiment', v2);
+  beforeEach(async () => {
+    store = await openStore(':memory:');
+    await store.putProgram('sentiment', v1);
+    await store.putProgram('sentiment', v2);
   });
   afterEach(() => store.close());
 
@@ -37,18 +37,18 @@ describe('Predictor (serving the registry’s active version)', () => {
   it('hot-swaps to a promoted version on the next prediction, and back on rollback', async () => {
     const swaps: [string | null, string][] = [];
     const p = await predictor((from, to) => swaps.push([from, to]));
-    store.compareAndSetActive('sentiment', { expected: null, next: v1.id, actor: 'test', reason: 'baseline' });
+    await store.compareAndSetActive('sentiment', { expected: null, next: v1.id, actor: 'test', reason: 'baseline' });
 
     const first = await p.predict({ text: 'a' });
     expect(first.versionId).toBe(v1.id);
     expect(first.prediction.ok && first.prediction.outputs).toEqual({ sentiment: 'positive' });
 
-    store.compareAndSetActive('sentiment', { expected: v1.id, next: v2.id, actor: 'test', reason: 'promote' });
+    await store.compareAndSetActive('sentiment', { expected: v1.id, next: v2.id, actor: 'test', reason: 'promote' });
     const second = await p.predict({ text: 'a' });
     expect(second.versionId).toBe(v2.id);
     expect(second.prediction.ok && second.prediction.outputs).toEqual({ sentiment: 'negative' });
 
-    store.compareAndSetActive('sentiment', { expected: v2.id, next: v1.id, actor: 'test', reason: 'rollback' });
+    await store.compareAndSetActive('sentiment', { expected: v2.id, next: v1.id, actor: 'test', reason: 'rollback' });
     expect((await p.predict({ text: 'a' })).versionId).toBe(v1.id);
 
     expect(swaps).toEqual([

@@ -20,13 +20,15 @@ require.extensions['.ts'] = (m, file) => m._compile(
   file,
 );
 const { openStore } = require(workerData.storeModule);
-const store = openStore(workerData.path);
-const gate = new Int32Array(workerData.gate);
-Atomics.add(gate, 1, 1);
-Atomics.wait(gate, 0, 0);
-const won = store.compareAndSetActive('t', { expected: null, next: workerData.next, actor: workerData.next, reason: 'race' });
-store.close();
-parentPort.postMessage(won);
+(async () => {
+  const store = await openStore(workerData.path);
+  const gate = new Int32Array(workerData.gate);
+  Atomics.add(gate, 1, 1);
+  Atomics.wait(gate, 0, 0);
+  const won = await store.compareAndSetActive('t', { expected: null, next: workerData.next, actor: workerData.next, reason: 'race' });
+  await store.close();
+  parentPort.postMessage(won);
+})();
 `;
 
 const RACERS = 3;
@@ -35,11 +37,11 @@ it('exactly one of several concurrent compare-and-sets on one file wins', async 
   const dir = mkdtempSync(join(tmpdir(), 'kkachi-cas-'));
   const path = join(dir, 'k.db');
   try {
-    const store = openStore(path);
+    const store = await openStore(path);
     const versions = Array.from({ length: RACERS }, (_, i) =>
       createArtifact(createProgram('q -> a', `racer ${i}`), { parentId: null, datasetId: null, optimizer: null }),
     );
-    for (const v of versions) store.putProgram('t', v);
+    for (const v of versions) await store.putProgram('t', v);
 
     const gate = new SharedArrayBuffer(8);
     const flags = new Int32Array(gate);
@@ -62,9 +64,9 @@ it('exactly one of several concurrent compare-and-sets on one file wins', async 
     const won = await Promise.all(results);
     expect(won.filter(Boolean)).toHaveLength(1);
     const winner = versions[won.indexOf(true)]?.id;
-    expect(store.getPointers('t').active).toBe(winner);
-    expect(store.registryHistory('t').map((h) => h.actor)).toEqual([winner]);
-    store.close();
+    expect((await store.getPointers('t')).active).toBe(winner);
+    expect((await store.registryHistory('t')).map((h) => h.actor)).toEqual([winner]);
+    await store.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

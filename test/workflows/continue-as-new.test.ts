@@ -57,10 +57,10 @@ it('counts every valid feedback exactly once across several continue-as-new runs
   expect(status.pendingCorrections).toBe(corrections);
   expect(status.generation).toBeGreaterThanOrEqual(3);
 
-  const stored = h.store.listFeedback('flood');
+  const stored = await h.store.listFeedback('flood');
   expect(stored).toHaveLength(425);
   expect(new Set(stored.map((f) => f.predictionId))).toEqual(new Set(valid.map((v) => v.predictionId)));
-  expect(h.store.feedbackCounts('flood')).toEqual({ total: 425, corrections });
+  expect(await h.store.feedbackCounts('flood')).toEqual({ total: 425, corrections });
 
   // A new learner on the same task has no memory of these ids: the store's uniqueness still catches them.
   await handle.terminate('restart the learner');
@@ -68,6 +68,6 @@ it('counts every valid feedback exactly once across several continue-as-new runs
   for (const v of valid.slice(0, 10)) await again.signal(feedbackSignal, v);
   const resent = await waitForStatus(again, (s) => s.counters.duplicates === 10 && s.buffered === 0);
   expect(resent.counters).toEqual({ received: 0, corrections: 0, duplicates: 10, rejected: 0 });
-  expect(h.store.listFeedback('flood')).toHaveLength(425);
+  expect(await h.store.listFeedback('flood')).toHaveLength(425);
   await again.terminate('test done');
 }, 120_000);

@@ -104,7 +104,7 @@ it('finishes the cycle with exactly one promotion after the worker is SIGKILLed 
   await until(async () => (h.double.requests.length >= callsAtStart + 2 ? true : undefined), 30_000, 'optimize LM calls');
   first.kill('SIGKILL');
   await new Promise((r) => first.once('exit', r));
-  expect(h.store.getPointers(TASK).active).toBe(baseline);
+  expect((await h.store.getPointers(TASK)).active).toBe(baseline);
 
   const second = startWorkerProcess();
   const done = await waitForStatus(handle, (s) => s.cycles[0]?.decision !== undefined && s.cycles[0].decision !== 'running', 120_000);
@@ -113,9 +113,9 @@ it('finishes the cycle with exactly one promotion after the worker is SIGKILLed 
   expect(done.activeVersion).toBe(candidate);
 
   expect(Math.max(...(await optimizeAttempts(cycle)))).toBeGreaterThanOrEqual(2);
-  const promotions = h.store.registryHistory(TASK).filter((e) => e.pointer === 'active' && e.toVersion === candidate);
+  const promotions = (await h.store.registryHistory(TASK)).filter((e) => e.pointer === 'active' && e.toVersion === candidate);
   expect(promotions).toHaveLength(1);
-  expect(h.store.getPointers(TASK)).toMatchObject({ active: candidate, previous: baseline });
+  expect(await h.store.getPointers(TASK)).toMatchObject({ active: candidate, previous: baseline });
 
   await handle.terminate('test done');
   // SIGTERM is a graceful shutdown: the worker drains and exits cleanly.

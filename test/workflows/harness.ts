@@ -40,7 +40,7 @@ export async function setUpHarness(options: StartTemporalOptions = {}): Promise<
   const [env, bundle, double] = await Promise.all([startTemporal(options), bundleWorkflows(), startLMDouble(keywordOracle())]);
   const dir = mkdtempSync(join(tmpdir(), 'kkachi-wf-'));
   const storePath = join(dir, 'kkachi.db');
-  const store = openStore(storePath);
+  const store = await openStore(storePath);
   const taskQueue = `kkachi-test-${process.pid}-${++queues}`;
   return {
     env,
@@ -62,7 +62,7 @@ export async function setUpHarness(options: StartTemporalOptions = {}): Promise<
     async stop() {
       await env.stop();
       await double.close();
-      store.close();
+      await store.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

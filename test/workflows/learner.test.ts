@@ -47,8 +47,8 @@ it('starts a cycle when corrections reach the threshold and promotes the better 
   expect(done.counters).toEqual({ received: 4, corrections: 3, duplicates: 0, rejected: 0 });
   expect(done.pendingCorrections).toBe(0);
   // The registry agrees: the candidate is active, the baseline is previous.
-  expect(h.store.getPointers('threshold')).toMatchObject({ active: cycle?.candidateVersion, previous: baseline });
-  const promotions = h.store.registryHistory('threshold').filter((e) => e.pointer === 'active' && e.toVersion === cycle?.candidateVersion);
+  expect(await h.store.getPointers('threshold')).toMatchObject({ active: cycle?.candidateVersion, previous: baseline });
+  const promotions = (await h.store.registryHistory('threshold')).filter((e) => e.pointer === 'active' && e.toVersion === cycle?.candidateVersion);
   expect(promotions).toHaveLength(1);
   await handle.terminate('test done');
 }, 120_000);
@@ -94,7 +94,7 @@ it('refuses an invalid submitFeedback with a field-named error and leaves state 
 
   const after = await handle.query(statusQuery);
   expect(after).toEqual(before);
-  expect(h.store.listFeedback('updates')).toEqual([]);
+  expect(await h.store.listFeedback('updates')).toEqual([]);
 
   // A valid update is acknowledged; the same prediction id again is a duplicate.
   const ack = await handle.executeUpdate(submitFeedbackUpdate, { args: [feedbackFor(1, { seed: 502 })] });
@@ -102,7 +102,7 @@ it('refuses an invalid submitFeedback with a field-named error and leaves state 
   const again = await handle.executeUpdate(submitFeedbackUpdate, { args: [feedbackFor(1, { seed: 502 })] });
   expect(again).toEqual({ accepted: false, duplicate: true, predictionId: 'pred-502-1' });
   expect((await handle.query(statusQuery)).counters).toEqual({ received: 1, corrections: 1, duplicates: 1, rejected: 0 });
-  expect(h.store.listFeedback('updates')).toHaveLength(1);
+  expect(await h.store.listFeedback('updates')).toHaveLength(1);
 
   // optimizeNow answers with the number of the cycle that will run.
   expect(await handle.executeUpdate(optimizeNowUpdate, { args: [{ reason: 'test' }] })).toEqual({ cycle: 1 });

@@ -49,7 +49,7 @@ it('runs the seven stages, waiting for feedback in stages 1 and 4, and ends thro
   // Stage 4 waits again, after the first cycle's program is deployed.
   const second = await waitForProgress(handle, (p) => p.stage === 4);
   expect(second.cycles).toHaveLength(1);
-  expect(h.store.getPointers('pipeline').active).toBe(second.cycles[0]?.candidateVersion);
+  expect((await h.store.getPointers('pipeline')).active).toBe(second.cycles[0]?.candidateVersion);
   for (let i = 4; i < 7; i++) await handle.signal(feedbackSignal, feedbackFor(i, { seed: 800 }));
 
   const result = await handle.result();
@@ -75,7 +75,7 @@ it('runs the seven stages, waiting for feedback in stages 1 and 4, and ends thro
     candidate: { versionId: last?.candidateVersion },
   });
   const expectedActive = result.rollout?.decision === 'promoted' ? last?.candidateVersion : first?.candidateVersion;
-  expect(h.store.getPointers('pipeline').active).toBe(expectedActive);
+  expect((await h.store.getPointers('pipeline')).active).toBe(expectedActive);
 }, 120_000);
 
 it('ends as cancelled when cancelled while collecting feedback, without failing a workflow task', async () => {

@@ -32,8 +32,8 @@ async function promotedCandidate(
 
 const finished = (s: LearnerStatus): boolean => s.cycles[0]?.decision !== undefined && s.cycles[0].decision !== 'running';
 
-const activeMoves = (task: string) =>
-  h.store.registryHistory(task).filter((e) => e.pointer === 'active').map((e) => ({ from: e.fromVersion, to: e.toVersion, reason: e.reason }));
+const activeMoves = async (task: string) =>
+  (await h.store.registryHistory(task)).filter((e) => e.pointer === 'active').map((e) => ({ from: e.fromVersion, to: e.toVersion, reason: e.reason }));
 
 it('rolls a regressing candidate back during the monitoring window and says why', async () => {
   const { handle, baseline, candidate } = await promotedCandidate('regress', 20_000);
@@ -45,9 +45,9 @@ it('rolls a regressing candidate back during the monitoring window and says why'
   expect(done.cycles[0]?.reason).toMatch(/live accuracy 0\.0% on 6 feedback records fell more than 10\.0% below/);
   expect(done.activeVersion).toBe(baseline);
   // The feedback was attributed to the candidate (the learner heard of the promotion).
-  expect(h.store.listFeedback('regress').every((f) => f.versionId === candidate)).toBe(true);
+  expect((await h.store.listFeedback('regress')).every((f) => f.versionId === candidate)).toBe(true);
   // Registry history: baseline, promote, then restore.
-  expect(activeMoves('regress')).toEqual([
+  expect(await activeMoves('regress')).toEqual([
     { from: null, to: baseline, reason: 'baseline' },
     { from: baseline, to: candidate, reason: expect.stringMatching(/^promote:/) },
     { from: candidate, to: baseline, reason: expect.stringMatching(/^rolled back: live accuracy/) },
@@ -62,7 +62,7 @@ it('keeps a candidate whose live accuracy holds up through the window', async ()
   expect(done.cycles[0]).toMatchObject({ decision: 'promoted' });
   expect(done.cycles[0]?.reason).toMatch(/monitoring window passed \(live accuracy 100\.0% on 6 records\)/);
   expect(done.activeVersion).toBe(candidate);
-  expect(h.store.getPointers('steady').active).toBe(candidate);
+  expect((await h.store.getPointers('steady')).active).toBe(candidate);
   await handle.terminate('test done');
 }, 90_000);
 
@@ -73,7 +73,7 @@ it('runs the compensation when the rollout is cancelled during the window', asyn
   const done = await waitForStatus(handle, finished, 30_000);
   expect(done.cycles[0]).toMatchObject({ decision: 'failed', reason: expect.stringMatching(/^cancelled/) });
   expect(done.activeVersion).toBe(baseline);
-  expect(activeMoves('cancelled').slice(1)).toEqual([
+  expect((await activeMoves('cancelled')).slice(1)).toEqual([
     { from: baseline, to: candidate, reason: expect.stringMatching(/^promote:/) },
     { from: candidate, to: baseline, reason: 'rollout cancelled during the monitoring window' },
   ]);
@@ -90,7 +90,7 @@ it("restores the previous version on an operator's rollback and stops the rollou
   // The cycle never returned, yet its record keeps the gate's verdict from the promotion.
   expect(done.cycles[0]?.gate).toMatchObject({ action: 'promote', candidate: { versionId: candidate } });
   expect(done.activeVersion).toBe(baseline);
-  expect(activeMoves('operator').slice(1)).toEqual([
+  expect((await activeMoves('operator')).slice(1)).toEqual([
     { from: baseline, to: candidate, reason: expect.stringMatching(/^promote:/) },
     { from: candidate, to: baseline, reason: 'customer complaints' },
   ]);

@@ -1,16 +1,28 @@
 /**
- * The SQLite store: program versions, feedback, dataset snapshots, eval reports and the registry
- * pointers per task. Synchronous (better-sqlite3); every multi-row write is one transaction, and every
- * write that a retried activity may repeat is idempotent.
+ * The SQLite back end: one file under KKACHI_HOME, for one host. better-sqlite3 is synchronous, so
+ * each method runs to completion inside its promise; every multi-row write is one IMMEDIATE
+ * transaction (the write lock is taken before reading), so several processes on one file serialise.
  */
 import { mkdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname } from 'node:path';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
-import { parseArtifact, type ProgramArtifact } from '../core/artifact';
-import { contentHash } from '../core/canonical';
-import { isCorrection } from '../core/correction';
+import type { ProgramArtifact } from '../core/artifact';
+import type { EvalReport } from '../core/evaluate';
 import type { FeedbackRecord } from '../core/types';
-import { migrate } from './migrations';
+import { migrateSqlite } from './migrations';
+import {
+  artifactFromRow,
+  datasetFromRow,
+  datasetToRow,
+  feedbackFromRow,
+  feedbackToRow,
+  historyFromRow,
+  NO_POINTERS,
+  unknownProgram,
+  unknownVersion,
+  type FeedbackRow,
+  type HistoryRow,
+} from './rows';
 import type {
   CompareAndSet,
   DatasetContent,
@@ -19,6 +31,7 @@ import type {
   HistoryEntry,
   PointerMove,
   Pointers,
+  Store,
   StoredReport,
 } from './types';
 
@@ -29,57 +42,31 @@ export interface StoreOptions {
   busyTimeoutMs?: number;
 }
 
-/** `<KKACHI_HOME or .kkachi>/kkachi.db`. */
-export function defaultStorePath(env: NodeJS.ProcessEnv = process.env): string {
-  return resolve(join(env.KKACHI_HOME || '.kkachi', 'kkachi.db'));
-}
-
-export function openStore(path: string = defaultStorePath(), options: StoreOptions = {}): Store {
+/** Opens (creating and migrating) the SQLite store at `path`, or an in-memory one for ':memory:'. */
+export function openSqliteStore(path: string, options: StoreOptions = {}): SqliteStore {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = new BetterSqlite3(path);
   db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5_000))}`);
   // WAL: readers (serving) never block the writer (activities) and vice versa.
   if (path !== ':memory:') db.pragma('journal_mode = WAL');
   db.pragma('foreign_keys = ON');
-  migrate(db);
-  return new Store(db, options.now ?? Date.now);
+  migrateSqlite(db);
+  return new SqliteStore(db, options.now ?? Date.now);
 }
 
-interface FeedbackRow {
-  prediction_id: string;
-  input: string;
-  predicted: string;
-  correct: string;
-  version_id: string | null;
-  received_at: number;
-}
-
-interface HistoryRow {
-  task: string;
-  at: number;
-  pointer: HistoryEntry['pointer'];
-  from_version: string | null;
-  to_version: string | null;
-  actor: string;
-  reason: string;
-}
-
-const NO_POINTERS: Pointers = { active: null, previous: null, candidate: null };
-
-export class Store {
+export class SqliteStore implements Store {
   constructor(
     private readonly db: Database,
     private readonly now: () => number,
   ) {}
 
-  close(): void {
+  async close(): Promise<void> {
     this.db.close();
   }
 
   // ── program versions ───────────────────────────────────────────────────────────────────────────
 
-  /** Records the artifact as a version of the task; idempotent by artifact id. */
-  putProgram(task: string, artifact: ProgramArtifact): void {
+  async putProgram(task: string, artifact: ProgramArtifact): Promise<void> {
     const at = this.now();
     this.db.transaction(() => {
       this.db
@@ -89,68 +76,54 @@ export class Store {
     }).immediate();
   }
 
-  getProgram(id: string): ProgramArtifact | null {
+  async getProgram(id: string): Promise<ProgramArtifact | null> {
     const row = this.db.prepare('SELECT artifact, eval_report_id FROM programs WHERE id = ?').get(id) as
       | { artifact: string; eval_report_id: string | null }
       | undefined;
-    if (!row) return null;
-    const artifact = parseArtifact(JSON.parse(row.artifact));
-    // The report id is outside the content hash, so it is kept in its own column and merged here.
-    return { ...artifact, lineage: { ...artifact.lineage, evalReportId: row.eval_report_id } };
+    return row ? artifactFromRow(row.artifact, row.eval_report_id) : null;
   }
 
-  /** Whether the program was stored as a version of the task. */
-  hasVersion(task: string, id: string): boolean {
-    return this.db.prepare('SELECT 1 FROM task_versions WHERE task = ? AND version_id = ?').get(task, id) !== undefined;
+  async hasVersion(task: string, id: string): Promise<boolean> {
+    return this.versionExists(task, id);
   }
 
-  linkEvalReport(programId: string, reportId: string): void {
+  async linkEvalReport(programId: string, reportId: string): Promise<void> {
     const { changes } = this.db.prepare('UPDATE programs SET eval_report_id = ? WHERE id = ?').run(reportId, programId);
-    if (changes === 0) throw new Error(`cannot link report ${reportId}: unknown program version ${programId}`);
+    if (changes === 0) throw unknownProgram(programId, reportId);
   }
 
   // ── feedback ───────────────────────────────────────────────────────────────────────────────────
 
-  /** One transaction; unique by (task, prediction id), so a re-delivered batch inserts nothing. */
-  insertFeedback(task: string, records: readonly FeedbackRecord[]): { inserted: number; duplicates: number } {
+  async insertFeedback(task: string, records: readonly FeedbackRecord[]): Promise<{ inserted: number; duplicates: number }> {
     const insert = this.db.prepare(
       `INSERT OR IGNORE INTO feedback (task, prediction_id, input, predicted, correct, is_correction, version_id, received_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     return this.db.transaction(() => {
       let inserted = 0;
-      for (const r of records) {
-        const correction = isCorrection(r.predicted, r.correct) ? 1 : 0;
-        inserted += insert.run(task, r.predictionId, JSON.stringify(r.input), JSON.stringify(r.predicted), JSON.stringify(r.correct), correction, r.versionId, r.receivedAt).changes;
+      for (const record of records) {
+        const r = feedbackToRow(record);
+        inserted += insert.run(task, r.prediction_id, r.input, r.predicted, r.correct, r.is_correction, r.version_id, r.received_at).changes;
       }
       return { inserted, duplicates: records.length - inserted };
     }).immediate();
   }
 
-  /** Every record of the task in arrival order. */
-  listFeedback(task: string): FeedbackRecord[] {
+  async listFeedback(task: string): Promise<FeedbackRecord[]> {
     const rows = this.db
       .prepare('SELECT prediction_id, input, predicted, correct, version_id, received_at FROM feedback WHERE task = ? ORDER BY seq')
       .all(task) as FeedbackRow[];
-    return rows.map((r) => ({
-      predictionId: r.prediction_id,
-      input: JSON.parse(r.input),
-      predicted: JSON.parse(r.predicted),
-      correct: JSON.parse(r.correct),
-      versionId: r.version_id,
-      receivedAt: r.received_at,
-    }));
+    return rows.map(feedbackFromRow);
   }
 
-  feedbackCounts(task: string): FeedbackCounts {
+  async feedbackCounts(task: string): Promise<FeedbackCounts> {
     const row = this.db
       .prepare('SELECT COUNT(*) AS total, COALESCE(SUM(is_correction), 0) AS corrections FROM feedback WHERE task = ?')
       .get(task) as FeedbackCounts;
     return { total: row.total, corrections: row.corrections };
   }
 
-  /** Feedback on one version received at or after sinceMs; a confirmation counts as correct. */
-  liveStats(task: string, versionId: string, sinceMs: number): { n: number; correct: number } {
+  async liveStats(task: string, versionId: string, sinceMs: number): Promise<{ n: number; correct: number }> {
     const row = this.db
       .prepare(
         `SELECT COUNT(*) AS n, COALESCE(SUM(1 - is_correction), 0) AS correct
@@ -162,33 +135,26 @@ export class Store {
 
   // ── dataset snapshots ──────────────────────────────────────────────────────────────────────────
 
-  /** Content-addressed: the id is computed here, so equal content is stored once under one id. */
-  putDataset(content: DatasetContent): DatasetSnapshot {
-    const { task, train, val, holdout } = content;
-    const id = contentHash({ task, train, val, holdout });
-    this.db
-      .prepare('INSERT OR IGNORE INTO datasets (id, task, content, created_at) VALUES (?, ?, ?, ?)')
-      .run(id, task, JSON.stringify({ train, val, holdout }), this.now());
-    return { id, task, train, val, holdout };
+  async putDataset(content: DatasetContent): Promise<DatasetSnapshot> {
+    const { snapshot, json } = datasetToRow(content);
+    this.db.prepare('INSERT OR IGNORE INTO datasets (id, task, content, created_at) VALUES (?, ?, ?, ?)').run(snapshot.id, snapshot.task, json, this.now());
+    return snapshot;
   }
 
-  getDataset(id: string): DatasetSnapshot | null {
+  async getDataset(id: string): Promise<DatasetSnapshot | null> {
     const row = this.db.prepare('SELECT task, content FROM datasets WHERE id = ?').get(id) as { task: string; content: string } | undefined;
-    if (!row) return null;
-    const { train, val, holdout } = JSON.parse(row.content) as Omit<DatasetContent, 'task'>;
-    return { id, task: row.task, train, val, holdout };
+    return row ? datasetFromRow(id, row.task, row.content) : null;
   }
 
   // ── eval reports ───────────────────────────────────────────────────────────────────────────────
 
-  /** Idempotent by id (reports are content-addressed by their caller). */
-  putReport(id: string, task: string, versionId: string, report: StoredReport['report']): void {
+  async putReport(id: string, task: string, versionId: string, report: EvalReport): Promise<void> {
     this.db
       .prepare('INSERT OR IGNORE INTO eval_reports (id, task, version_id, report, created_at) VALUES (?, ?, ?, ?, ?)')
       .run(id, task, versionId, JSON.stringify(report), this.now());
   }
 
-  getReport(id: string): StoredReport | null {
+  async getReport(id: string): Promise<StoredReport | null> {
     const row = this.db.prepare('SELECT task, version_id, report, created_at FROM eval_reports WHERE id = ?').get(id) as
       | { task: string; version_id: string; report: string; created_at: number }
       | undefined;
@@ -198,19 +164,13 @@ export class Store {
 
   // ── registry pointers ──────────────────────────────────────────────────────────────────────────
 
-  getPointers(task: string): Pointers {
-    const row = this.db.prepare('SELECT active, previous, candidate FROM registry WHERE task = ?').get(task) as Pointers | undefined;
-    return row ? { active: row.active, previous: row.previous, candidate: row.candidate } : { ...NO_POINTERS };
+  async getPointers(task: string): Promise<Pointers> {
+    return this.pointers(task);
   }
 
-  /**
-   * Atomically makes `next` active (and the old active `previous`) only when `active` still equals
-   * `expected`. Returns false, changing and recording nothing, when another writer got there first.
-   * IMMEDIATE takes the write lock before reading, so two stores on one file serialise here.
-   */
-  compareAndSetActive(task: string, cas: CompareAndSet): boolean {
+  async compareAndSetActive(task: string, cas: CompareAndSet): Promise<boolean> {
     return this.db.transaction(() => {
-      this.requireVersionOf(task, cas.next);
+      if (!this.versionExists(task, cas.next)) throw unknownVersion(task, cas.next);
       this.db.prepare('INSERT OR IGNORE INTO registry (task) VALUES (?)').run(task);
       const { changes } = this.db
         .prepare('UPDATE registry SET previous = active, active = ? WHERE task = ? AND active IS ?')
@@ -221,11 +181,10 @@ export class Store {
     }).immediate();
   }
 
-  /** Marks the version awaiting the gate (null clears it); a no-op move is not recorded. */
-  setCandidate(task: string, versionId: string | null, move: PointerMove): void {
+  async setCandidate(task: string, versionId: string | null, move: PointerMove): Promise<void> {
     this.db.transaction(() => {
-      if (versionId !== null) this.requireVersionOf(task, versionId);
-      const from = this.getPointers(task).candidate;
+      if (versionId !== null && !this.versionExists(task, versionId)) throw unknownVersion(task, versionId);
+      const from = this.pointers(task).candidate;
       if (from === versionId) return;
       this.db
         .prepare('INSERT INTO registry (task, candidate) VALUES (?, ?) ON CONFLICT (task) DO UPDATE SET candidate = excluded.candidate')
@@ -234,30 +193,27 @@ export class Store {
     }).immediate();
   }
 
-  /** Every pointer change of the task, oldest first. */
-  registryHistory(task: string): HistoryEntry[] {
+  async registryHistory(task: string): Promise<HistoryEntry[]> {
     const rows = this.db
       .prepare('SELECT task, at, pointer, from_version, to_version, actor, reason FROM registry_history WHERE task = ? ORDER BY seq')
       .all(task) as HistoryRow[];
-    return rows.map((r) => ({
-      task: r.task,
-      at: r.at,
-      pointer: r.pointer,
-      fromVersion: r.from_version,
-      toVersion: r.to_version,
-      actor: r.actor,
-      reason: r.reason,
-    }));
+    return rows.map(historyFromRow);
+  }
+
+  // Synchronous helpers, usable inside a transaction.
+
+  private pointers(task: string): Pointers {
+    const row = this.db.prepare('SELECT active, previous, candidate FROM registry WHERE task = ?').get(task) as Pointers | undefined;
+    return row ? { active: row.active, previous: row.previous, candidate: row.candidate } : { ...NO_POINTERS };
+  }
+
+  private versionExists(task: string, id: string): boolean {
+    return this.db.prepare('SELECT 1 FROM task_versions WHERE task = ? AND version_id = ?').get(task, id) !== undefined;
   }
 
   private appendHistory(entry: Omit<HistoryEntry, 'at'>): void {
     this.db
       .prepare('INSERT INTO registry_history (task, at, pointer, from_version, to_version, actor, reason) VALUES (?, ?, ?, ?, ?, ?, ?)')
       .run(entry.task, this.now(), entry.pointer, entry.fromVersion, entry.toVersion, entry.actor, entry.reason);
-  }
-
-  /** A pointer must name a stored version of its task, or serving would load nothing. */
-  private requireVersionOf(task: string, versionId: string): void {
-    if (!this.hasVersion(task, versionId)) throw new Error(`unknown program version ${versionId} of task "${task}"`);
   }
 }
