@@ -130,22 +130,40 @@ function demosIn(messages: DoubleMessage[], queryIndex: number): { text: string;
 
 const signature = parseSignature(KEYWORD_SIGNATURE);
 
+/** The label most demos carry; `fallback` on a tie or without demos. */
+function majorityLabel(demos: readonly { label: Label }[], fallback: Label): Label {
+  const positives = demos.filter((d) => d.label === 'positive').length;
+  const negatives = demos.length - positives;
+  return positives === negatives ? fallback : positives > negatives ? 'positive' : 'negative';
+}
+
+export interface KeywordOracleOptions {
+  defaultLabel?: Label;
+  /**
+   * Without a demo for the query's keyword, answer the demos' majority label (`defaultLabel` on a
+   * tie), as a small model takes on the label bias of its prompt.
+   */
+  followMajority?: boolean;
+}
+
 /**
  * A double handler playing the keyword-world model: it answers the label of a demo mentioning the
- * query's keyword, else `defaultLabel` (default 'negative'), and the wrong label on tricky queries.
- * Replies carry chat-adapter field markers when the system prompt uses them, else the bare label.
+ * query's keyword, else `defaultLabel` (default 'negative') or, with `followMajority`, the demos'
+ * majority label; and the wrong label on tricky queries. Replies carry chat-adapter field markers
+ * when the system prompt uses them, else the bare label.
  */
-export function keywordOracle(opts: { defaultLabel?: Label } = {}): (req: DoubleRequest) => string {
+export function keywordOracle(opts: KeywordOracleOptions = {}): (req: DoubleRequest) => string {
   const defaultLabel = opts.defaultLabel ?? 'negative';
   return (req) => {
     const queryIndex = req.messages.map((m) => m.role).lastIndexOf('user');
     const query = req.messages[queryIndex]?.content ?? '';
     const keyword = keywordsIn(query).at(-1);
-    let label: Label = defaultLabel;
+    const demos = demosIn(req.messages, queryIndex);
+    let label: Label = opts.followMajority ? majorityLabel(demos, defaultLabel) : defaultLabel;
     if (keyword && query.includes(TRICKY)) {
       label = opposite(KEYWORDS[keyword] as Label);
     } else if (keyword) {
-      const match = demosIn(req.messages, queryIndex).find((d) => keywordsIn(d.text).includes(keyword));
+      const match = demos.find((d) => keywordsIn(d.text).includes(keyword));
       if (match) label = match.label;
     }
     const usesMarkers = req.messages.some((m) => m.role === 'system' && m.content.includes('[[ ##'));

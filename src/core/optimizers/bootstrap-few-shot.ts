@@ -12,6 +12,7 @@ import type { Metric } from '../metrics';
 import { predict, type ProgramSpec } from '../program';
 import { createRng } from '../random';
 import type { Demo, Example, PredictionFailure } from '../types';
+import { balancedPick, interleaveLabels, labelQuotas, labelReader, type LabelReader } from './balance';
 import { labeledDemos } from './labeled-few-shot';
 import {
   addUsage,
@@ -33,6 +34,11 @@ export const bootstrapFewShotConfigSchema = z.strictObject({
   metricThreshold: z.number().optional(),
   /** Teacher LM errors tolerated before compile throws (DSPy's settings default: 10). */
   maxErrors: z.number().int().min(0).default(10),
+  /**
+   * Kkachi's addition (enum outputs only): at most an equal share of bootstrapped traces per label,
+   * labelled demos topped up from the labels with fewest, labels interleaved. Off = DSPy's selection.
+   */
+  balanceLabels: z.boolean().optional(),
 });
 
 export type BootstrapFewShotConfig = z.output<typeof bootstrapFewShotConfigSchema>;
@@ -67,6 +73,8 @@ interface BootstrapRun {
   traces: number;
   errors: PredictionFailure[];
   usage: EvalUsage;
+  /** Set when balancing labels: how to read a label, and how many traces each label may still add. */
+  balance?: { reader: LabelReader; room: Map<string, number> };
 }
 
 export class BootstrapFewShot implements Optimizer<BootstrapFewShotConfig> {
@@ -78,10 +86,11 @@ export class BootstrapFewShot implements Optimizer<BootstrapFewShotConfig> {
   }
 
   async compile(student: ProgramSpec, ctx: CompileContext): Promise<OptimizeResult> {
-    const { maxBootstrappedDemos, maxLabeledDemos, maxRounds } = this.config;
+    const { maxBootstrappedDemos, maxLabeledDemos, maxRounds, balanceLabels } = this.config;
     const { trainset, seed } = ctx;
+    const reader = balanceLabels ? labelReader(student.signature) : undefined;
     const run: BootstrapRun = {
-      teacher: this.prepareTeacher(ctx.teacher ?? student, trainset, seed),
+      teacher: this.prepareTeacher(ctx.teacher ?? student, trainset, seed, reader),
       teacherLm: ctx.teacherLm ?? ctx.lm,
       metric: ctx.metric,
       augmented: [],
@@ -89,28 +98,34 @@ export class BootstrapFewShot implements Optimizer<BootstrapFewShotConfig> {
       traces: 0,
       errors: [],
       usage: emptyUsage(),
+      balance: reader && { reader, room: labelQuotas(trainset, maxBootstrappedDemos, reader) },
     };
 
     // As DSPy: walk the trainset in order; each example gets up to maxRounds attempts (later ones
     // sample afresh) until one passes; stop once maxBootstrappedDemos traces are kept.
     for (let index = 0; index < trainset.length && run.augmented.length < maxBootstrappedDemos; index++) {
+      const example = trainset[index] as Example;
+      // A label whose share is full costs no teacher call.
+      if (run.balance && (run.balance.room.get(run.balance.reader.labelOf(example) ?? '') ?? 0) <= 0) continue;
       for (let round = 0; round < maxRounds; round++) {
-        if (await this.bootstrapOne(run, trainset[index] as Example, index, round)) break;
+        if (await this.bootstrapOne(run, example, index, round)) break;
       }
       ctx.onProgress?.({ stage: 'bootstrap', done: index + 1, total: trainset.length });
     }
 
     const unbootstrapped = trainset.filter((_, index) => !run.bootstrapped.has(index));
     const labeledCount = Math.max(0, maxLabeledDemos - run.augmented.length);
-    const labeled = createRng(deriveSeed(seed, 'labeled-demos')).sample(unbootstrapped, labeledCount).map(exampleDemo);
-    return { program: { ...student, demos: [...run.augmented, ...labeled] }, candidates: [], traces: run.traces, usage: run.usage };
+    const rng = createRng(deriveSeed(seed, 'labeled-demos'));
+    const labeled = (reader ? balancedPick(unbootstrapped, labeledCount, reader, { chosen: run.augmented, rng }) : rng.sample(unbootstrapped, labeledCount)).map(exampleDemo);
+    const demos = reader ? interleaveLabels([...run.augmented, ...labeled], reader) : [...run.augmented, ...labeled];
+    return { program: { ...student, demos }, candidates: [], traces: run.traces, usage: run.usage };
   }
 
   /** A teacher without demos first gets labelled ones, as DSPy compiles it with LabeledFewShot. */
-  private prepareTeacher(teacher: ProgramSpec, trainset: readonly Example[], seed: number): ProgramSpec {
+  private prepareTeacher(teacher: ProgramSpec, trainset: readonly Example[], seed: number, balance: LabelReader | undefined): ProgramSpec {
     const { maxLabeledDemos } = this.config;
     if (maxLabeledDemos === 0 || teacher.demos.length > 0) return teacher;
-    return { ...teacher, demos: labeledDemos(trainset, { k: maxLabeledDemos, sample: true, seed: deriveSeed(seed, 'teacher-demos') }) };
+    return { ...teacher, demos: labeledDemos(trainset, { k: maxLabeledDemos, sample: true, seed: deriveSeed(seed, 'teacher-demos'), balance }) };
   }
 
   /** Runs the teacher on one example (never shown that example as a demo) and keeps a passing trace. */
@@ -132,6 +147,10 @@ export class BootstrapFewShot implements Optimizer<BootstrapFewShotConfig> {
     if (!(metricThreshold !== undefined ? score >= metricThreshold : passed)) return false;
     run.augmented.push({ inputs: example.inputs, outputs: prediction.outputs, augmented: true });
     run.bootstrapped.add(index);
+    if (run.balance) {
+      const label = run.balance.reader.labelOf(example) ?? '';
+      run.balance.room.set(label, (run.balance.room.get(label) ?? 0) - 1);
+    }
     return true;
   }
 

@@ -4,18 +4,31 @@ import { parseOrThrow } from '../errors';
 import type { ProgramSpec } from '../program';
 import { createRng } from '../random';
 import type { Demo, Example } from '../types';
+import { balancedPick, labelReader, type LabelReader } from './balance';
 import { exampleDemo, type CompileContext, type OptimizeResult, type Optimizer } from './types';
 
 export const labeledFewShotConfigSchema = z.strictObject({
   k: z.number().int().min(0).default(16),
   /** Seeded sample of k (true) or the first k examples in order (false). */
   sample: z.boolean().default(true),
+  /** Kkachi's addition: as many demos of each label as the trainset allows, labels interleaved (enum outputs only). */
+  balanceLabels: z.boolean().optional(),
 });
 
 export type LabeledFewShotConfig = z.output<typeof labeledFewShotConfigSchema>;
 
-export function labeledDemos(trainset: readonly Example[], opts: { k: number; sample: boolean; seed: number }): Demo[] {
-  const chosen = opts.sample ? createRng(opts.seed).sample(trainset, opts.k) : trainset.slice(0, opts.k);
+export interface LabeledDemoOptions {
+  k: number;
+  sample: boolean;
+  seed: number;
+  /** Present to balance labels: how to read an example's label (see `labelReader`). */
+  balance?: LabelReader;
+}
+
+export function labeledDemos(trainset: readonly Example[], opts: LabeledDemoOptions): Demo[] {
+  const rng = opts.sample ? createRng(opts.seed) : undefined;
+  if (opts.balance) return balancedPick(trainset, opts.k, opts.balance, { rng }).map(exampleDemo);
+  const chosen = rng ? rng.sample(trainset, opts.k) : trainset.slice(0, opts.k);
   return chosen.map(exampleDemo);
 }
 
@@ -28,7 +41,9 @@ export class LabeledFewShot implements Optimizer<LabeledFewShotConfig> {
   }
 
   async compile(student: ProgramSpec, ctx: Pick<CompileContext, 'trainset' | 'seed'>): Promise<OptimizeResult> {
-    const demos = labeledDemos(ctx.trainset, { ...this.config, seed: ctx.seed });
+    const { k, sample, balanceLabels } = this.config;
+    const balance = balanceLabels ? labelReader(student.signature) : undefined;
+    const demos = labeledDemos(ctx.trainset, { k, sample, seed: ctx.seed, balance });
     return { program: { ...student, demos }, candidates: [], traces: 0 };
   }
 }

@@ -1,6 +1,8 @@
 /**
  * DSPy's BootstrapFewShotWithRandomSearch: score a zero-shot, a labelled-only, an unshuffled bootstrap
  * and numCandidatePrograms bootstraps over seeded shuffles of the trainset on the valset; keep the best.
+ * Candidates are ranked by the task's measure when the context gives one (`ctx.score`, e.g. macro-F1,
+ * so a candidate that answers one label for everything loses), else by the mean metric score as in DSPy.
  */
 import { z } from 'zod';
 import { evaluate } from '../evaluate';
@@ -33,6 +35,8 @@ export const randomSearchConfigSchema = z.strictObject({
   metricThreshold: z.number().optional(),
   /** LM errors tolerated per bootstrap and per evaluation. */
   maxErrors: z.number().int().min(0).default(10),
+  /** Kkachi's addition: label-balanced demos in every candidate (see BootstrapFewShot). */
+  balanceLabels: z.boolean().optional(),
 });
 
 export type RandomSearchConfig = z.output<typeof randomSearchConfigSchema>;
@@ -70,10 +74,11 @@ export class BootstrapFewShotWithRandomSearch implements Optimizer<RandomSearchC
         onProgress: (p) => progress('evaluate', p.done, p.total),
       });
       addUsage(usage, report.usage);
-      scored.push({ label, seed: candidateSeed, score: report.meanScore, demos: result.program.demos.length, program: result.program });
-      bestScore = Math.max(bestScore ?? -Infinity, report.meanScore);
+      const score = ctx.score ? ctx.score(report) : report.meanScore;
+      scored.push({ label, seed: candidateSeed, score, demos: result.program.demos.length, program: result.program });
+      bestScore = Math.max(bestScore ?? -Infinity, score);
       ctx.onProgress?.({ stage: 'search', done: scored.length, total, bestScore });
-      if (stopAtScore !== undefined && report.meanScore >= stopAtScore) break;
+      if (stopAtScore !== undefined && score >= stopAtScore) break;
     }
 
     // Array.prototype.sort is stable, so equal scores keep candidate order: ties go to the earliest.
@@ -95,11 +100,11 @@ export class BootstrapFewShotWithRandomSearch implements Optimizer<RandomSearchC
     candidateSeed: number,
     onProgress: CompileContext['onProgress'],
   ): Promise<{ label: string; result: OptimizeResult }> {
-    const { maxBootstrappedDemos, maxLabeledDemos, maxRounds, metricThreshold, maxErrors } = this.config;
+    const { maxBootstrappedDemos, maxLabeledDemos, maxRounds, metricThreshold, maxErrors, balanceLabels } = this.config;
     const seed = deriveSeed(ctx.seed, `candidate ${candidateSeed}`);
     if (candidateSeed === -3) return { label: 'zero-shot', result: { program: { ...student, demos: [] }, candidates: [], traces: 0 } };
     if (candidateSeed === -2) {
-      return { label: 'labeled-only', result: await new LabeledFewShot({ k: maxLabeledDemos }).compile(student, { trainset: ctx.trainset, seed }) };
+      return { label: 'labeled-only', result: await new LabeledFewShot({ k: maxLabeledDemos, balanceLabels }).compile(student, { trainset: ctx.trainset, seed }) };
     }
 
     let trainset: readonly Example[] = ctx.trainset;
@@ -111,7 +116,7 @@ export class BootstrapFewShotWithRandomSearch implements Optimizer<RandomSearchC
       size = 1 + rng.int(maxBootstrappedDemos);
       label = `bootstrap-random-${candidateSeed}`;
     }
-    const optimizer = new BootstrapFewShot({ maxBootstrappedDemos: size, maxLabeledDemos, maxRounds, metricThreshold, maxErrors });
+    const optimizer = new BootstrapFewShot({ maxBootstrappedDemos: size, maxLabeledDemos, maxRounds, metricThreshold, maxErrors, balanceLabels });
     return { label, result: await optimizer.compile(student, { ...ctx, trainset, seed, onProgress }) };
   }
 }

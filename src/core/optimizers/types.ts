@@ -1,6 +1,6 @@
 /** The contract every optimizer implements, and the plumbing they share. */
 import { contentHash } from '../canonical';
-import type { EvalUsage } from '../evaluate';
+import type { EvalReport, EvalUsage } from '../evaluate';
 import type { LM } from '../lm/types';
 import type { Metric } from '../metrics';
 import type { ProgramSpec } from '../program';
@@ -23,6 +23,11 @@ export interface CompileContext {
   metric: Metric;
   /** The root of every random choice: same seed + same cache ⇒ same program. */
   seed: number;
+  /**
+   * The task's measure of a candidate over its valset report (corpus-level, e.g. macro-F1); defaults
+   * to the mean per-example metric score, DSPy's choice.
+   */
+  score?: (report: EvalReport) => number;
   /** Runs the bootstrap traces; defaults to a copy of the student. */
   teacher?: ProgramSpec;
   /** The teacher's LM; defaults to `lm`. */
@@ -34,7 +39,7 @@ export interface CandidateSummary {
   label: string;
   /** DSPy's candidate seed: −3 zero-shot, −2 labelled only, −1 unshuffled bootstrap, 0… random. */
   seed: number;
-  /** Mean metric score on the valset. */
+  /** The candidate's valset score (`CompileContext.score`, else the mean metric score). */
   score: number;
   demos: number;
 }
