@@ -51,11 +51,9 @@ export function registryActivities({ store }: Deps): Pick<KkachiActivities, 'ens
     },
 
     async restorePrevious(task, { fromVersionId, actor, reason }) {
-      const before = await store.getPointers(task);
-      // Already restored (a retried attempt), or moved on by someone else: nothing to undo.
-      if (before.active !== fromVersionId || before.previous === null) return change(before, false);
-      const moved = await store.compareAndSetActive(task, { expected: fromVersionId, next: before.previous, actor, reason });
-      return change(await store.getPointers(task), moved);
+      // Null when already restored (a retried attempt), moved on by someone else, or nothing earlier is left.
+      const restored = await store.rollBack(task, fromVersionId, { actor, reason });
+      return change(await store.getPointers(task), restored !== null);
     },
   };
 }

@@ -82,7 +82,10 @@ export interface KkachiActivities {
   compare(spec: TaskSpec, opts: { baselineReportId: string; candidateReportId: string }): Promise<GateResult>;
   /** Compare-and-set `active` to versionId when it equals expectedActive (or already is versionId). */
   promote(task: string, opts: { versionId: string; expectedActive: string | null; actor: string; reason: string }): Promise<PointerChange>;
-  /** Compensation: make `previous` active again if `active` is still fromVersionId. */
+  /**
+   * Compensation and operator rollback: if `active` is still fromVersionId, mark it rolled back and
+   * restore the last version that served well before it (never one rolled back); `changed: false` otherwise.
+   */
   restorePrevious(task: string, opts: { fromVersionId: string; actor: string; reason: string }): Promise<PointerChange>;
   /** Accuracy of a version on feedback received since sinceMs (a confirmation is correct, a correction wrong). */
   liveMetrics(task: string, opts: { versionId: string; sinceMs: number }): Promise<LiveMetrics>;

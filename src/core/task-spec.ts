@@ -18,6 +18,13 @@ export const durationSchema = z
     return Number(n) * UNIT_MS[unit as keyof typeof UNIT_MS];
   });
 
+/** The largest whole unit that writes ms exactly: 90000 → "90s", 3600000 → "1h". */
+export function formatDuration(ms: number): string {
+  const units = Object.entries(UNIT_MS).reverse();
+  const [unit, size] = units.find(([, size]) => ms % size === 0) ?? ['ms', 1];
+  return `${ms / size}${unit}`;
+}
+
 /**
  * Where labelled examples come from: inline, or a JSON/JSONL file (`npm:<package>/<file>` resolves
  * inside an installed package) whose keys are mapped onto the signature's fields.
@@ -89,10 +96,19 @@ export const taskSpecSchema = z
         minSamples: z.number().int().positive().default(10),
         /** Roll back when live accuracy falls more than this below the gate's measured accuracy. */
         tolerance: z.number().min(0).max(1).default(0.1),
+        /**
+         * With fewer than minSamples records at the end of the window, keep watching until they arrive,
+         * up to this long after the promotion. Absent: the window ends on time ("promoted without live evidence").
+         */
+        maxWindow: durationSchema.optional(),
       })
       .default({ window: 3_600_000, minSamples: 10, tolerance: 0.1 }),
   })
   .superRefine((spec, ctx) => {
+    const { window, maxWindow } = spec.monitoring;
+    if (maxWindow !== undefined && maxWindow < window) {
+      ctx.addIssue({ code: 'custom', path: ['monitoring', 'maxWindow'], message: `must be at least monitoring.window (${formatDuration(window)})` });
+    }
     let outputs: string[];
     try {
       outputs = parseSignature(spec.signature).outputs.map((f) => f.name);

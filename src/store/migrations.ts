@@ -84,7 +84,39 @@ export const MIGRATIONS: readonly Migration[] = [
   );
   CREATE INDEX registry_history_task ON registry_history (task, seq);
   `,
+  // Version history: a rolled-back version is marked so no later rollback restores it by accident.
+  // Live canary: the version serving a share of traffic next to `active`; its moves enter the history.
+  (d) => `
+  ALTER TABLE task_versions ADD COLUMN rolled_back_at ${d.int};
+  ALTER TABLE task_versions ADD COLUMN rolled_back_reason TEXT;
+  ALTER TABLE registry ADD COLUMN canary TEXT;
+  ALTER TABLE registry ADD COLUMN canary_share DOUBLE PRECISION;
+  ${allowCanaryPointer(d)}
+  `,
 ];
+
+/** Widens registry_history's pointer CHECK; SQLite cannot alter a constraint, so it rebuilds the table. */
+function allowCanaryPointer(d: Dialect): string {
+  const check = "CHECK (pointer IN ('active', 'previous', 'candidate', 'canary'))";
+  if (d.name === 'postgres') {
+    return `ALTER TABLE registry_history DROP CONSTRAINT registry_history_pointer_check;
+  ALTER TABLE registry_history ADD CONSTRAINT registry_history_pointer_check ${check};`;
+  }
+  return `CREATE TABLE registry_history_next (
+    seq          ${d.serialKey},
+    task         TEXT NOT NULL,
+    at           ${d.int} NOT NULL,
+    pointer      TEXT NOT NULL ${check},
+    from_version TEXT,
+    to_version   TEXT,
+    actor        TEXT NOT NULL,
+    reason       TEXT NOT NULL
+  );
+  INSERT INTO registry_history_next SELECT * FROM registry_history;
+  DROP TABLE registry_history;
+  ALTER TABLE registry_history_next RENAME TO registry_history;
+  CREATE INDEX registry_history_task ON registry_history (task, seq);`;
+}
 
 /**
  * Applies the migrations a SQLite database has not seen yet (its version is `PRAGMA user_version`), in

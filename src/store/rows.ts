@@ -3,7 +3,7 @@ import { parseArtifact, type ProgramArtifact } from '../core/artifact';
 import { contentHash } from '../core/canonical';
 import { isCorrection } from '../core/correction';
 import type { FeedbackRecord } from '../core/types';
-import type { DatasetContent, DatasetSnapshot, HistoryEntry, Pointers } from './types';
+import type { DatasetContent, DatasetSnapshot, HistoryEntry, Pointers, Routing, VersionRecord } from './types';
 
 export const NO_POINTERS: Pointers = { active: null, previous: null, candidate: null };
 
@@ -79,4 +79,38 @@ export function unknownVersion(task: string, versionId: string): Error {
 
 export function unknownProgram(programId: string, reportId: string): Error {
   return new Error(`cannot link report ${reportId}: unknown program version ${programId}`);
+}
+
+export interface VersionRow {
+  version_id: string;
+  created_at: number;
+  rolled_back_at: number | null;
+  rolled_back_reason: string | null;
+  eval_report_id: string | null;
+}
+
+/** Versions oldest first, each with every time it became active (from the registry history). */
+export function versionsFromRows(rows: readonly VersionRow[], history: readonly HistoryEntry[]): VersionRecord[] {
+  const served = new Map<string, number[]>();
+  for (const e of history) {
+    if (e.pointer === 'active' && e.toVersion !== null) served.set(e.toVersion, [...(served.get(e.toVersion) ?? []), e.at]);
+  }
+  return rows.map((r) => ({
+    versionId: r.version_id,
+    createdAt: Number(r.created_at),
+    servedAt: served.get(r.version_id) ?? [],
+    rolledBack: r.rolled_back_at === null ? null : { at: Number(r.rolled_back_at), reason: r.rolled_back_reason ?? '' },
+    evalReportId: r.eval_report_id,
+  }));
+}
+
+export interface RoutingRow {
+  active: string | null;
+  canary: string | null;
+  canary_share: number | null;
+}
+
+export function routingFromRow(row: RoutingRow | undefined): Routing {
+  if (!row) return { active: null, canary: null };
+  return { active: row.active, canary: row.canary === null ? null : { versionId: row.canary, share: Number(row.canary_share ?? 0) } };
 }

@@ -10,6 +10,7 @@ import type { ProgramArtifact } from '../core/artifact';
 import type { EvalReport } from '../core/evaluate';
 import type { FeedbackRecord } from '../core/types';
 import { migrateSqlite } from './migrations';
+import { goodVersionsBefore } from './version-history';
 import {
   artifactFromRow,
   datasetFromRow,
@@ -20,10 +21,15 @@ import {
   NO_POINTERS,
   unknownProgram,
   unknownVersion,
+  routingFromRow,
+  versionsFromRows,
   type FeedbackRow,
   type HistoryRow,
+  type RoutingRow,
+  type VersionRow,
 } from './rows';
 import type {
+  Canary,
   CompareAndSet,
   DatasetContent,
   DatasetSnapshot,
@@ -31,8 +37,10 @@ import type {
   HistoryEntry,
   PointerMove,
   Pointers,
+  Routing,
   Store,
   StoredReport,
+  VersionRecord,
 } from './types';
 
 export interface StoreOptions {
@@ -176,8 +184,54 @@ export class SqliteStore implements Store {
         .prepare('UPDATE registry SET previous = active, active = ? WHERE task = ? AND active IS ?')
         .run(cas.next, task, cas.expected);
       if (changes === 0) return false;
+      // A promotion is fresh evidence: a version rolled back earlier may serve again.
+      this.db.prepare('UPDATE task_versions SET rolled_back_at = NULL, rolled_back_reason = NULL WHERE task = ? AND version_id = ?').run(task, cas.next);
       this.appendHistory({ task, pointer: 'active', fromVersion: cas.expected, toVersion: cas.next, actor: cas.actor, reason: cas.reason });
       return true;
+    }).immediate();
+  }
+
+  async rollBack(task: string, from: string, move: PointerMove): Promise<string | null> {
+    return this.db.transaction(() => {
+      if (this.pointers(task).active !== from) return null;
+      const rolledBack = new Set(this.rolledBackVersions(task)).add(from);
+      const [restore, previous = null] = goodVersionsBefore(this.history(task), from, rolledBack);
+      if (restore === undefined) return null;
+      this.db.prepare('UPDATE registry SET active = ?, previous = ? WHERE task = ? AND active = ?').run(restore, previous, task, from);
+      this.db
+        .prepare('UPDATE task_versions SET rolled_back_at = ?, rolled_back_reason = ? WHERE task = ? AND version_id = ?')
+        .run(this.now(), move.reason, task, from);
+      this.appendHistory({ task, pointer: 'active', fromVersion: from, toVersion: restore, ...move });
+      return restore;
+    }).immediate();
+  }
+
+  async versions(task: string): Promise<VersionRecord[]> {
+    const rows = this.db
+      .prepare(
+        `SELECT v.version_id, v.created_at, v.rolled_back_at, v.rolled_back_reason, p.eval_report_id
+         FROM task_versions v JOIN programs p ON p.id = v.version_id WHERE v.task = ? ORDER BY v.created_at, v.rowid`,
+      )
+      .all(task) as VersionRow[];
+    return versionsFromRows(rows, this.history(task));
+  }
+
+  async routing(task: string): Promise<Routing> {
+    return this.route(task);
+  }
+
+  async setCanary(task: string, canary: Canary | null, move: PointerMove): Promise<void> {
+    this.db.transaction(() => {
+      if (canary !== null && !this.versionExists(task, canary.versionId)) throw unknownVersion(task, canary.versionId);
+      const from = this.route(task).canary;
+      if (from?.versionId === canary?.versionId && from?.share === canary?.share) return;
+      this.db
+        .prepare(
+          `INSERT INTO registry (task, canary, canary_share) VALUES (?, ?, ?)
+           ON CONFLICT (task) DO UPDATE SET canary = excluded.canary, canary_share = excluded.canary_share`,
+        )
+        .run(task, canary?.versionId ?? null, canary?.share ?? null);
+      this.appendHistory({ task, pointer: 'canary', fromVersion: from?.versionId ?? null, toVersion: canary?.versionId ?? null, ...move });
     }).immediate();
   }
 
@@ -194,13 +248,27 @@ export class SqliteStore implements Store {
   }
 
   async registryHistory(task: string): Promise<HistoryEntry[]> {
+    return this.history(task);
+  }
+
+  // Synchronous helpers, usable inside a transaction.
+
+  private history(task: string): HistoryEntry[] {
     const rows = this.db
       .prepare('SELECT task, at, pointer, from_version, to_version, actor, reason FROM registry_history WHERE task = ? ORDER BY seq')
       .all(task) as HistoryRow[];
     return rows.map(historyFromRow);
   }
 
-  // Synchronous helpers, usable inside a transaction.
+  private route(task: string): Routing {
+    const row = this.db.prepare('SELECT active, canary, canary_share FROM registry WHERE task = ?').get(task) as RoutingRow | undefined;
+    return routingFromRow(row);
+  }
+
+  private rolledBackVersions(task: string): string[] {
+    const rows = this.db.prepare('SELECT version_id FROM task_versions WHERE task = ? AND rolled_back_at IS NOT NULL').all(task) as { version_id: string }[];
+    return rows.map((r) => r.version_id);
+  }
 
   private pointers(task: string): Pointers {
     const row = this.db.prepare('SELECT active, previous, candidate FROM registry WHERE task = ?').get(task) as Pointers | undefined;

@@ -29,7 +29,7 @@ export interface StoredReport {
   createdAt: number;
 }
 
-export type PointerName = 'active' | 'previous' | 'candidate';
+export type PointerName = 'active' | 'previous' | 'candidate' | 'canary';
 
 export interface Pointers {
   active: string | null;
@@ -100,4 +100,40 @@ export interface Store {
   setCandidate(task: string, versionId: string | null, move: PointerMove): Promise<void>;
   /** Every pointer change of the task, oldest first. */
   registryHistory(task: string): Promise<HistoryEntry[]>;
+  /**
+   * Takes `from` out of service when it is still active: marks it rolled back and makes the last
+   * version that served well before it active again (`previous` becomes the one before that).
+   * Resolves the version restored, or null when `from` is not active or nothing earlier is left.
+   */
+  rollBack(task: string, from: string, move: PointerMove): Promise<string | null>;
+  /** Every version of the task, oldest first, with when it served and whether it was rolled back. */
+  versions(task: string): Promise<VersionRecord[]>;
+  /** Active version and canary in one read, so a request never sees half of a change. */
+  routing(task: string): Promise<Routing>;
+  /** Starts (or, with null, ends) a canary; idempotent, and a no-op move is not recorded. */
+  setCanary(task: string, canary: Canary | null, move: PointerMove): Promise<void>;
+}
+
+/** A version serving a share of traffic next to `active` while a rollout watches it. */
+export interface Canary {
+  versionId: string;
+  /** Fraction of keys (0–1) routed to the canary. */
+  share: number;
+}
+
+/** What serving needs to pick a version for a request, read in one statement. */
+export interface Routing {
+  active: string | null;
+  canary: Canary | null;
+}
+
+/** One program version of a task, for history views (status, dashboard). */
+export interface VersionRecord {
+  versionId: string;
+  createdAt: number;
+  /** When it became active, each time (promotions and restores), oldest first. */
+  servedAt: number[];
+  /** Set when a rollback took it out of service; a rollback never restores it, a new promotion clears it. */
+  rolledBack: { at: number; reason: string } | null;
+  evalReportId: string | null;
 }

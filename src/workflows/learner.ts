@@ -92,6 +92,17 @@ export async function learner(specInput: unknown, carried?: LearnerState): Promi
 
   setHandler(feedbackSignal, (raw) => intake.offer(raw));
   setHandler(submitFeedbackUpdate, (raw) => intake.submit(raw), { validator: (raw) => void intake.validate(raw) });
+  /** The cycle that promoted `version` now reads `rolled-back`; a rollout still monitoring it has nothing left to watch. */
+  const markRolledBack = (version: string, reason: string): void => {
+    if (running && running.record.candidateVersion === version) {
+      running.rollbackReason = reason;
+      running.scope.cancel();
+      return;
+    }
+    const promotedBy = [...state.cycles].reverse().find((c) => c.candidateVersion === version && c.decision === 'promoted');
+    if (promotedBy) Object.assign(promotedBy, { decision: 'rolled-back', reason: `operator rollback: ${reason} (was: ${promotedBy.reason})` });
+  };
+
   setHandler(
     optimizeNowUpdate,
     (raw) => {
@@ -109,12 +120,11 @@ export async function learner(specInput: unknown, carried?: LearnerState): Promi
       const from = state.activeVersion;
       if (from === null) throw ApplicationFailure.nonRetryable('rollback: the task has no active version yet');
       const change = await storeActivities.restorePrevious(task, { fromVersionId: from, actor: 'operator', reason });
-      if (change.active) setActive(change.active, `operator rollback: ${reason}`);
-      // A rollout still monitoring the version just rolled back has nothing left to watch.
-      if (change.changed && running && running.record.candidateVersion === from) {
-        running.rollbackReason = reason;
-        running.scope.cancel();
+      if (!change.changed && change.active === from) {
+        throw ApplicationFailure.nonRetryable(`rollback: no version served before ${from} that was not rolled back since`);
       }
+      if (change.active) setActive(change.active, `operator rollback: ${reason}`);
+      if (change.changed) markRolledBack(from, reason);
       return change;
     },
     { validator: (raw) => void parseOrThrow(rollbackSchema, raw) },

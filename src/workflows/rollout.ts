@@ -20,7 +20,7 @@ import {
   type RolloutInput,
   type RolloutResult,
 } from '../contract';
-import type { TaskSpec } from '../core/task-spec';
+import { formatDuration, type TaskSpec } from '../core/task-spec';
 import { storeActivities } from './activities';
 import { markProgress } from './search-attributes';
 import { requireTaskSpec } from './spec';
@@ -97,18 +97,33 @@ export async function rollout(input: RolloutInput): Promise<RolloutResult> {
     const activeVersion = await compensate(reason);
     return finish({ decision: 'rolled-back', reason, gate, activeVersion, live });
   }
-  const reason = `${gate.reason}; monitoring window passed (live accuracy ${pct(live.accuracy)} on ${live.n} records)`;
-  return finish({ decision: 'promoted', reason, gate, activeVersion: candidate, live });
+  return finish({ decision: 'promoted', reason: `${gate.reason}; ${windowVerdict(spec, live)}`, gate, activeVersion: candidate, live });
 }
 
-/** Checks live metrics until the window closes or a regression shows; returns the last measurement. */
+/** How the monitoring window ended for a candidate that did not regress: with live evidence or without. */
+export function windowVerdict(spec: TaskSpec, live: LiveMetrics): string {
+  const { minSamples, window, maxWindow } = spec.monitoring;
+  if (live.n >= minSamples) return `monitoring window passed (live accuracy ${pct(live.accuracy)} on ${live.n} records)`;
+  return (
+    `promoted without live evidence: ${live.n} of the ${minSamples} feedback records needed arrived ` +
+    `in ${formatDuration(maxWindow ?? window)} (monitoring.${maxWindow === undefined ? 'window' : 'maxWindow'})`
+  );
+}
+
+/**
+ * Checks live metrics until the window closes or a regression shows; returns the last measurement.
+ * With `maxWindow`, a window short of `minSamples` records stays open until they arrive or it runs out.
+ */
 async function monitor(spec: TaskSpec, gate: GateResult, versionId: string, sinceMs: number): Promise<LiveMetrics> {
   const deadline = sinceMs + spec.monitoring.window;
+  const lastChance = sinceMs + (spec.monitoring.maxWindow ?? spec.monitoring.window);
   const every = checkInterval(spec.monitoring.window);
+  let end = deadline;
   for (;;) {
-    await sleep(Math.max(1, Math.min(every, deadline - Date.now())));
+    await sleep(Math.max(1, Math.min(every, end - Date.now())));
     const live = await storeActivities.liveMetrics(spec.name, { versionId, sinceMs });
-    if (isRegression(spec, gate, live) || Date.now() >= deadline) return live;
+    end = live.n >= spec.monitoring.minSamples ? deadline : lastChance;
+    if (isRegression(spec, gate, live) || Date.now() >= end) return live;
   }
 }
 

@@ -90,8 +90,9 @@ it('baseline → dataset → optimize → evaluate both → gate promotes → pr
   ]);
 
   const restore = () => h.run('restorePrevious', [TASK, { fromVersionId: optimized.versionId, actor: 'monitor', reason: 'live accuracy regressed' }]);
-  expect((await restore()).result).toEqual({ active: baseline.versionId, previous: optimized.versionId, changed: true });
-  expect((await restore()).result).toEqual({ active: baseline.versionId, previous: optimized.versionId, changed: false });
+  // The rolled-back version is never `previous` (what a further rollback restores): nothing served before the baseline.
+  expect((await restore()).result).toEqual({ active: baseline.versionId, previous: null, changed: true });
+  expect((await restore()).result).toEqual({ active: baseline.versionId, previous: null, changed: false });
   expect(await activeMoves()).toHaveLength(3);
 });
 

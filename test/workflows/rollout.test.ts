@@ -18,10 +18,13 @@ afterAll(() => h?.stop());
 async function promotedCandidate(
   task: string,
   windowMs: number,
+  monitoring: { maxWindow?: number } = {},
 ): Promise<{ handle: WorkflowHandle<typeof learner>; baseline: string; candidate: string }> {
   const spec = keywordTask(task, h.double.baseURL, {
     triggers: { corrections: 1_000 },
-    monitoring: { window: windowMs, minSamples: 5, tolerance: 0.1 },
+    // These tests are about what happens after a promotion: a loaded machine's latency must not keep the candidate out.
+    gate: { maxLatencyIncreaseMs: 60_000, rejectLatencyIncreaseMs: 120_000 },
+    monitoring: { window: windowMs, minSamples: 5, tolerance: 0.1, ...monitoring },
   });
   const handle = await h.env.client.workflow.start(learner, { taskQueue: h.taskQueue, workflowId: learnerWorkflowId(task), args: [spec] });
   const baseline = (await waitForStatus(handle, (s) => s.activeVersion !== null)).activeVersion as string;
@@ -83,7 +86,8 @@ it('runs the compensation when the rollout is cancelled during the window', asyn
 it("restores the previous version on an operator's rollback and stops the rollout watching it", async () => {
   const { handle, baseline, candidate } = await promotedCandidate('operator', 60_000);
   const change = await handle.executeUpdate(rollbackUpdate, { args: [{ reason: 'customer complaints' }] });
-  expect(change).toEqual({ active: baseline, previous: candidate, changed: true });
+  // The rolled-back candidate is not `previous`: nothing served well before the baseline.
+  expect(change).toEqual({ active: baseline, previous: null, changed: true });
 
   const done = await waitForStatus(handle, finished, 30_000);
   expect(done.cycles[0]).toMatchObject({ decision: 'rolled-back', reason: 'operator rollback: customer complaints' });
@@ -95,5 +99,42 @@ it("restores the previous version on an operator's rollback and stops the rollou
     { from: candidate, to: baseline, reason: 'customer complaints' },
   ]);
   expect((await handle.query(statusQuery)).running).toBe(false);
+  await handle.terminate('test done');
+}, 90_000);
+
+it('after an operator rollback the cycle reads rolled-back, and a second rollback never re-promotes that version', async () => {
+  const { handle, baseline, candidate } = await promotedCandidate('second-rollback', 1_000);
+  await waitForStatus(handle, (s) => s.cycles[0]?.decision === 'promoted', 30_000);
+
+  await handle.executeUpdate(rollbackUpdate, { args: [{ reason: 'complaints after the window' }] });
+  const after = await handle.query(statusQuery);
+  expect(after.activeVersion).toBe(baseline);
+  expect(after.cycles[0]).toMatchObject({ decision: 'rolled-back', reason: expect.stringMatching(/^operator rollback: complaints after the window \(was: promote:/) });
+
+  // Nothing served well before the baseline: the update says so and nothing moves.
+  await expect(handle.executeUpdate(rollbackUpdate, { args: [{ reason: 'again' }] })).rejects.toMatchObject({
+    cause: { message: expect.stringMatching(/^rollback: no version served before \w+ that was not rolled back since$/) },
+  });
+  expect((await h.store.getPointers('second-rollback')).active).toBe(baseline);
+  expect((await h.store.versions('second-rollback')).find((v) => v.versionId === candidate)?.rolledBack?.reason).toBe('complaints after the window');
+  await handle.terminate('test done');
+}, 90_000);
+
+it('says "promoted without live evidence" when the window closes with too few records', async () => {
+  const { handle } = await promotedCandidate('no-evidence', 1_000);
+  const done = await waitForStatus(handle, finished, 30_000);
+  expect(done.cycles[0]).toMatchObject({ decision: 'promoted' });
+  expect(done.cycles[0]?.reason).toMatch(/; promoted without live evidence: 0 of the 5 feedback records needed arrived in 1s \(monitoring\.window\)$/);
+  await handle.terminate('test done');
+}, 90_000);
+
+it('with maxWindow, keeps a window short of minSamples open until the records arrive', async () => {
+  const { handle } = await promotedCandidate('extended', 1_000, { maxWindow: 120_000 });
+  // Well past the 1 s window, the rollout is still watching.
+  await new Promise((r) => setTimeout(r, 3_000));
+  expect((await handle.query(statusQuery)).cycles[0]?.decision).toBe('running');
+  for (let i = 0; i < 5; i++) await handle.signal(feedbackSignal, feedbackFor(i, { seed: 602, confirm: true }));
+  const done = await waitForStatus(handle, finished, 60_000);
+  expect(done.cycles[0]?.reason).toMatch(/monitoring window passed \(live accuracy 100\.0% on 5 records\)$/);
   await handle.terminate('test done');
 }, 90_000);

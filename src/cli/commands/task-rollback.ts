@@ -1,4 +1,4 @@
-/** `kkachi task rollback`: the learner's `rollback` update — makes the previous version active again. */
+/** `kkachi task rollback`: the learner's `rollback` update — restores the last version that served well before the active one. */
 import { stringFlag, writeJson, type Command } from '../command';
 import { updateFailureMessage, withLearner } from '../temporal-client';
 import { shortId } from '../ui/table';
@@ -6,7 +6,7 @@ import { rollbackUpdate } from '../../contract';
 
 export const taskRollbackCommand: Command = {
   path: ['task', 'rollback'],
-  summary: "Roll a task back to its previous version (the learner's rollback update).",
+  summary: "Roll a task back to the last version that served well before the active one (the learner's rollback update).",
   options: {
     task: { type: 'string', value: 'NAME', description: 'task name', required: true },
     reason: { type: 'string', value: 'TEXT', description: 'why (recorded in the registry history)', required: true },
@@ -25,7 +25,7 @@ export const taskRollbackCommand: Command = {
     if (values.json) return writeJson(io, change);
     io.stdout.write(
       change.changed
-        ? `task "${task}" rolled back: active ${shortId(change.active)} (was ${shortId(change.previous)})\n`
+        ? `task "${task}" rolled back: active ${shortId(change.active)}; a further rollback would restore ${change.previous ? shortId(change.previous) : 'nothing'}\n`
         : `task "${task}": nothing changed, active is ${shortId(change.active)}\n`,
     );
   },
