@@ -1,5 +1,7 @@
 /** What the activities need from the process that hosts them (the worker, or a test). */
 import { join, resolve } from 'node:path';
+import { metricsFromEnv } from '../core/metrics-module';
+import type { MetricRegistry } from '../core/metrics';
 import type { Store } from '../store';
 
 export interface ActivityDeps {
@@ -12,6 +14,8 @@ export interface ActivityDeps {
   baseDir?: string;
   /** Least time between two progress heartbeats (default 1 s). */
   heartbeatIntervalMs?: number;
+  /** Custom metrics by name, which a spec's `metric.name` may use (default: the module `KKACHI_METRICS_MODULE` names). */
+  metrics?: MetricRegistry;
 }
 
 export interface Deps {
@@ -20,6 +24,7 @@ export interface Deps {
   env: NodeJS.ProcessEnv;
   baseDir: string;
   heartbeatIntervalMs: number;
+  metrics: MetricRegistry;
 }
 
 export function resolveDeps(deps: ActivityDeps): Deps {
@@ -30,6 +35,7 @@ export function resolveDeps(deps: ActivityDeps): Deps {
     env,
     baseDir: deps.baseDir ?? process.cwd(),
     heartbeatIntervalMs: deps.heartbeatIntervalMs ?? 1_000,
+    metrics: deps.metrics ?? metricsFromEnv(env, deps.baseDir),
   };
 }
 

@@ -19,6 +19,7 @@ import type { KkachiActivities } from '../contract';
 const rowSchema = z.object({
   id: z.string(),
   outputs: fieldsSchema.nullable(),
+  expected: fieldsSchema.optional(),
   raw: z.string().optional(),
   score: z.number(),
   passed: z.boolean(),
@@ -33,10 +34,12 @@ type Checkpoint = z.output<typeof checkpointSchema>;
 /** Rows without the raw reply: heartbeat details should stay far below the payload limit. */
 const slim = ({ raw: _raw, ...row }: EvalRow): EvalRow => row;
 
-export function evaluateActivities({ store, cacheDir, heartbeatIntervalMs }: Deps): Pick<KkachiActivities, 'evaluate'> {
+export function evaluateActivities({ store, cacheDir, heartbeatIntervalMs, metrics }: Deps): Pick<KkachiActivities, 'evaluate'> {
   return {
     async evaluate(rawSpec, { versionId, datasetId, split }) {
       const spec = parseTaskSpec(rawSpec);
+      // An unknown metric name fails before any LM work (a non-retryable ValidationError).
+      const metric = metricFromSpec(spec.metric, metrics);
       const snapshot = await store.getDataset(datasetId);
       if (!snapshot) throw notFound('dataset snapshot', datasetId);
       const artifact = await store.getProgram(versionId);
@@ -55,7 +58,7 @@ export function evaluateActivities({ store, cacheDir, heartbeatIntervalMs }: Dep
         const report = await lm.guard(() =>
           evaluate(artifact.program, examples, {
             lm,
-            metric: metricFromSpec(spec.metric),
+            metric,
             resume: [...finished.values()],
             onProgress: ({ row }) => {
               if (row.errorKind !== 'lm') finished.set(row.id, row);

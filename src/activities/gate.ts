@@ -1,8 +1,10 @@
 /** compare: the paired A/B comparison of two stored reports and the spec's decision rule. */
 import { ApplicationFailure } from '@temporalio/common';
-import { decide } from '../core/stats/decision';
+import { parseSignature } from '../core/signature';
 import { compareReports } from '../core/stats/compare';
-import { parseTaskSpec } from '../core/task-spec';
+import { decide } from '../core/stats/decision';
+import { defaultMeasure, resolveMeasure } from '../core/stats/measures';
+import { parseTaskSpec, type TaskSpec } from '../core/task-spec';
 import type { Deps } from './deps';
 import { notFound } from './failures';
 import type { KkachiActivities } from '../contract';
@@ -16,6 +18,14 @@ function comparable<T>(fn: () => T): T {
   }
 }
 
+/** The gate's measure for a spec, with the scored field and its labels (signature order, for the confusion matrix). */
+export function gateMeasure(spec: TaskSpec) {
+  const outputs = parseSignature(spec.signature).outputs;
+  const field = outputs.find((f) => f.name === (spec.metric.field ?? outputs[0]?.name));
+  const measure = resolveMeasure(spec.gate.measure ?? defaultMeasure(spec.metric.name), spec.metric.name, field?.choices ?? []);
+  return { measure, field: field?.name };
+}
+
 export function gateActivities({ store }: Deps): Pick<KkachiActivities, 'compare'> {
   return {
     async compare(rawSpec, { baselineReportId, candidateReportId }) {
@@ -26,7 +36,10 @@ export function gateActivities({ store }: Deps): Pick<KkachiActivities, 'compare
       if (!candidate) throw notFound('eval report', candidateReportId);
 
       // Seeded, so re-running the gate on the same reports gives the same interval and decision.
-      const comparison = comparable(() => compareReports(baseline.report, candidate.report, { seed: spec.optimizer.seed }));
+      const { measure, field } = gateMeasure(spec);
+      const comparison = comparable(() =>
+        compareReports(baseline.report, candidate.report, { seed: spec.optimizer.seed, measure, field, recallFloor: spec.gate.recallFloor }),
+      );
       const { action, reason } = decide(comparison, spec.gate);
       return {
         action,
@@ -37,6 +50,8 @@ export function gateActivities({ store }: Deps): Pick<KkachiActivities, 'compare
         ci95: comparison.ci95,
         pValue: comparison.mcnemar.pValue,
         p50DeltaMs: comparison.p50DeltaMs,
+        measure: comparison.measure,
+        ...(comparison.floor && { floor: comparison.floor }),
       };
     },
   };

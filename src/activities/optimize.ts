@@ -32,10 +32,12 @@ const summarySchema = z.object({
 const checkpointSchema = z.object({ stage: z.string(), done: z.number(), total: z.number(), summary: summarySchema.optional() });
 type Checkpoint = z.output<typeof checkpointSchema>;
 
-export function optimizeActivities({ store, cacheDir, heartbeatIntervalMs }: Deps): Pick<KkachiActivities, 'optimize'> {
+export function optimizeActivities({ store, cacheDir, heartbeatIntervalMs, metrics }: Deps): Pick<KkachiActivities, 'optimize'> {
   return {
     async optimize(rawSpec, { datasetId, parentVersionId, cycle }) {
       const spec = parseTaskSpec(rawSpec);
+      // An unknown metric name fails before any LM work (a non-retryable ValidationError).
+      const metric = metricFromSpec(spec.metric, metrics);
       const optimizer = createOptimizer(spec.optimizer);
       const resumed = lastCheckpoint(checkpointSchema)?.summary;
       if (resumed && (await store.getProgram(resumed.versionId))) return resumed;
@@ -57,7 +59,7 @@ export function optimizeActivities({ store, cacheDir, heartbeatIntervalMs }: Dep
               // Random search scores candidates on val; an empty val falls back to the trainset (DSPy's default).
               valset: snapshot.val.length > 0 ? snapshot.val : undefined,
               lm,
-              metric: metricFromSpec(spec.metric),
+              metric,
               seed: spec.optimizer.seed,
               onProgress: ({ stage, done, total }: OptimizeProgress) => {
                 checkpoint = { stage, done, total };

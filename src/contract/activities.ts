@@ -4,6 +4,7 @@
  * core + store. Every payload is small plain JSON: datasets, programs and reports travel as store ids.
  */
 import { z } from 'zod';
+import { floorCheckSchema, measureComparisonSchema } from '../core/stats/measures';
 import type { TaskSpec } from '../core/task-spec';
 import type { FeedbackRecord } from '../core/types';
 
@@ -40,7 +41,11 @@ export interface OptimizeSummary {
 
 const armSchema = z.object({ versionId: z.string(), accuracy: z.number(), p50Ms: z.number() });
 
-/** The A/B gate's answer: `compare` returns it, and a rollout sends it back to the learner. */
+/**
+ * The A/B gate's answer: `compare` returns it, and a rollout sends it back to the learner.
+ * `accuracy`, `accuracyDelta`, `ci95` and `pValue` are always the pass-rate comparison (McNemar), as
+ * in older histories; `measure` is the comparison on the measure the spec names.
+ */
 export const gateResultSchema = z.object({
   action: z.enum(['promote', 'reject', 'keep']),
   reason: z.string(),
@@ -50,6 +55,10 @@ export const gateResultSchema = z.object({
   ci95: z.tuple([z.number(), z.number()]),
   pValue: z.number(),
   p50DeltaMs: z.number(),
+  /** What the decision was taken on (absent in histories recorded before measures existed: accuracy). */
+  measure: measureComparisonSchema.optional(),
+  /** The candidate's recall of a label against the spec's floor, when the spec sets one. */
+  floor: floorCheckSchema.optional(),
 });
 export type GateResult = z.output<typeof gateResultSchema>;
 

@@ -8,7 +8,6 @@ import { readFile } from 'node:fs/promises';
 import { basename, extname, isAbsolute, resolve } from 'node:path';
 import { contentHash } from './canonical';
 import { parseOrThrow, ValidationError } from './errors';
-import { ALTERNATIVES_SEPARATOR } from './metrics';
 import { createRng } from './random';
 import { inputSchema, outputSchema, type FieldSpec, type Signature } from './signature';
 import type { DatasetRef } from './task-spec';
@@ -144,18 +143,31 @@ function mapFields(row: RawRow, mapping: Record<string, string>, fields: readonl
     fields.map((f) => {
       const raw = row[mapping[f.name] as string];
       if (labels && f.type === 'enum' && String(raw) in labels) return [f.name, labels[String(raw)]];
-      // A list of gold answers (e.g. NQ's `answers`) becomes the metrics' alternatives form.
-      if (Array.isArray(raw) && raw.every((v) => typeof v === 'string')) return [f.name, raw.join(ALTERNATIVES_SEPARATOR)];
       return [f.name, raw];
     }),
   );
 }
 
+/**
+ * A list of gold answers (SQuAD's and NQ's `answers`) stays a list: the example's alternatives, with
+ * the first answer as the output value (what a demo shows). Repeats are dropped (SQuAD lists the same
+ * span once per annotator).
+ */
+function splitAlternatives(outputs: unknown): { outputs: unknown; alternatives?: Record<string, string[]> } {
+  if (outputs === null || typeof outputs !== 'object' || Array.isArray(outputs)) return { outputs };
+  const lists = Object.entries(outputs).filter((e): e is [string, string[]] => Array.isArray(e[1]) && e[1].length > 0 && e[1].every((v) => typeof v === 'string'));
+  if (lists.length === 0) return { outputs };
+  const alternatives = Object.fromEntries(lists.map(([name, list]) => [name, [...new Set(list)]]));
+  return { outputs: { ...outputs, ...Object.fromEntries(lists.map(([name, list]) => [name, list[0]])) }, alternatives };
+}
+
 /** Checks values against the signature; an error names the example and the field, e.g. `amazon.json#3.outputs.sentiment`. */
-function validated(signature: Signature, id: string, inputs: unknown, outputs: unknown, where: string): Example {
+function validated(signature: Signature, id: string, inputs: unknown, rawOutputs: unknown, where: string): Example {
+  const { outputs, alternatives } = splitAlternatives(rawOutputs);
   return {
     id,
     inputs: parseOrThrow(inputSchema(signature), inputs, `${where}.inputs`) as Fields,
     outputs: parseOrThrow(outputSchema(signature), outputs, `${where}.outputs`) as Fields,
+    ...(alternatives && { alternatives }),
   };
 }

@@ -12,6 +12,8 @@ export interface EvalRow {
   id: string;
   /** Parsed outputs; null when the LM failed or its reply did not parse. */
   outputs: Fields | null;
+  /** The example's gold outputs, so corpus metrics (confusion matrix, macro-F1) can be computed from a report alone. */
+  expected?: Fields;
   raw?: string;
   score: number;
   passed: boolean;
@@ -96,7 +98,7 @@ export function rowsLatency(rows: readonly EvalRow[]): LatencySummary {
 const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 function scoreRow(example: Example, prediction: Prediction, metric: Metric): EvalRow {
-  const base = { id: example.id, raw: prediction.raw, latencyMs: prediction.latencyMs, cached: prediction.cached };
+  const base = { id: example.id, expected: example.outputs, raw: prediction.raw, latencyMs: prediction.latencyMs, cached: prediction.cached };
   if (!prediction.ok) {
     const { kind, message } = prediction.error;
     return { ...base, outputs: null, score: 0, passed: false, error: message, errorKind: kind };

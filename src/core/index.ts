@@ -10,7 +10,8 @@ export { ValidationError } from './errors';
 export { chatAdapter, completionAdapter, getAdapter, renderOutputs, type Adapter } from './adapters';
 export { createProgram, predict, programSpecSchema, type ProgramSpec } from './program';
 export { createArtifact, parseArtifact, withEvalReport, type Lineage, type ProgramArtifact } from './artifact';
-export { exactMatch, labelAccuracy, metricFromSpec, tokenF1, type Metric, type MetricResult } from './metrics';
+export { exactMatch, labelAccuracy, metricFromSpec, tokenF1, type Metric, type MetricRegistry, type MetricResult } from './metrics';
+export { loadMetricsModule, metricsFromModule } from './metrics-module';
 export { evaluate, ErrorBudgetExceeded, type EvalReport, type EvalRow } from './evaluate';
 export {
   BootstrapFewShot,
@@ -20,7 +21,9 @@ export {
   type OptimizeResult,
   type Optimizer,
 } from './optimizers';
+export { classificationSummary, confusionMatrix, type ClassificationSummary, type ConfusionMatrix } from './stats/classification';
 export { compareReports, type Comparison } from './stats/compare';
+export { resolveMeasure, type Measure, type MeasureSpec } from './stats/measures';
 export { decide, DEFAULT_RULE, type Decision, type DecisionRule } from './stats/decision';
 export { mcnemarExact } from './stats/mcnemar';
 export { createLM, type LMConfig } from './lm/factory';

@@ -1,9 +1,11 @@
 /**
  * Metrics score one prediction against one labelled example. A user-defined metric is any function
- * of this shape. Gold values may list alternatives separated by "|||" (any of them counts).
+ * of this shape, registered with the worker by name (`KKACHI_METRICS_MODULE`). A field with several
+ * accepted gold answers (`example.alternatives`) scores the best of them.
  */
 import { z } from 'zod';
-import type { Example, FieldValue, Fields } from './types';
+import { ValidationError } from './errors';
+import type { Example, Fields } from './types';
 
 export interface MetricResult {
   /** In [0, 1]. */
@@ -14,7 +16,8 @@ export interface MetricResult {
 
 export type Metric = (example: Example, outputs: Fields) => MetricResult;
 
-export const ALTERNATIVES_SEPARATOR = '|||';
+/** Metrics registered by name beside the built-in ones (a user module's exports). */
+export type MetricRegistry = Readonly<Record<string, Metric>>;
 
 /** SQuAD's answer normalisation: lower case, no punctuation, no articles, single spaces. */
 export function normalizeAnswer(text: string): string {
@@ -54,8 +57,9 @@ function goldField(example: Example, field: string | undefined): string {
   return name;
 }
 
-function alternatives(value: FieldValue): string[] {
-  return String(value).split(ALTERNATIVES_SEPARATOR);
+/** Every accepted gold answer of a field: the listed alternatives, else the one value. */
+function alternatives(example: Example, name: string): string[] {
+  return example.alternatives?.[name] ?? [String(example.outputs[name])];
 }
 
 /**
@@ -73,7 +77,7 @@ function fieldMetric(
     if (gold === undefined) throw new Error(`Example ${example.id} has no output field "${name}"`);
     const predicted = outputs[name];
     if (predicted === undefined) return { score: 0, passed: false, details: `prediction has no field "${name}"` };
-    const best = Math.max(...alternatives(gold).map((g) => score(String(predicted), g)));
+    const best = Math.max(...alternatives(example, name).map((g) => score(String(predicted), g)));
     const passed = passes(best);
     return passed ? { score: best, passed } : { score: best, passed, details: `expected ${JSON.stringify(String(gold))}, got ${JSON.stringify(String(predicted))}` };
   };
@@ -94,13 +98,19 @@ export function labelAccuracy(field?: string): Metric {
   return fieldMetric(field, (p, g) => (p.trim().toLowerCase() === g.trim().toLowerCase() ? 1 : 0), (s) => s === 1);
 }
 
+export const BUILT_IN_METRICS = ['exact_match', 'token_f1', 'label_accuracy'] as const;
+
+/** A metric's name: a built-in one or a name registered with the worker (a JS identifier, like DSPy's metric functions). */
+export const metricNameSchema = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a metric name is a built-in (exact_match, token_f1, label_accuracy) or an identifier registered with the worker');
+
 export const metricSpecSchema = z.object({
-  name: z.enum(['exact_match', 'token_f1', 'label_accuracy']),
+  name: metricNameSchema,
   field: z.string().optional(),
 });
 export type MetricSpec = z.infer<typeof metricSpecSchema>;
 
-export function metricFromSpec(spec: MetricSpec): Metric {
+/** The built-in metric, or the registered one of that name; an unknown name is an error that lists what exists. */
+export function metricFromSpec(spec: MetricSpec, registry: MetricRegistry = {}): Metric {
   switch (spec.name) {
     case 'exact_match':
       return exactMatch(spec.field);
@@ -109,4 +119,12 @@ export function metricFromSpec(spec: MetricSpec): Metric {
     case 'label_accuracy':
       return labelAccuracy(spec.field);
   }
+  const custom = Object.hasOwn(registry, spec.name) ? registry[spec.name] : undefined;
+  if (custom) return custom;
+  const registered = Object.keys(registry);
+  throw new ValidationError(
+    'metric.name',
+    `metric.name: unknown metric "${spec.name}"; built-in: ${BUILT_IN_METRICS.join(', ')}; ` +
+      (registered.length > 0 ? `registered: ${registered.join(', ')}` : 'none registered (set KKACHI_METRICS_MODULE to a module that exports metric functions)'),
+  );
 }

@@ -4,8 +4,10 @@
  * that names the field.
  */
 import { z } from 'zod';
-import { parseSignature } from './signature';
+import { metricSpecSchema } from './metrics';
+import { parseSignature, type FieldSpec } from './signature';
 import { DEFAULT_RULE } from './stats/decision';
+import { MEASURE_NAMES } from './stats/measures';
 
 const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
@@ -53,6 +55,13 @@ export const gateSchema = z.object({
   maxAccuracyDrop: z.number().min(0).max(1).default(DEFAULT_RULE.maxAccuracyDrop),
   rejectLatencyIncreaseMs: z.number().min(0).default(DEFAULT_RULE.rejectLatencyIncreaseMs),
   alpha: z.number().gt(0).lt(1).default(DEFAULT_RULE.alpha),
+  /**
+   * What the gate compares on (default: mean score for token_f1, else accuracy). The thresholds above
+   * are in points of this measure.
+   */
+  measure: z.object({ name: z.enum(MEASURE_NAMES), label: z.string().min(1).optional() }).optional(),
+  /** Refuse any candidate whose recall of `label` on the holdout is under `min`, whatever else it gains. */
+  recallFloor: z.object({ label: z.string().min(1), min: z.number().gt(0).max(1) }).optional(),
 });
 
 export const taskSpecSchema = z
@@ -61,7 +70,8 @@ export const taskSpecSchema = z
     signature: z.string().min(1),
     instructions: z.string().default(''),
     adapter: z.enum(['chat', 'completion']).default('chat'),
-    metric: z.object({ name: z.enum(['exact_match', 'token_f1', 'label_accuracy']), field: z.string().optional() }),
+    /** A built-in metric or one registered with the worker by name (`KKACHI_METRICS_MODULE`). */
+    metric: metricSpecSchema,
     lm: z.object({
       provider: z.enum(['openai', 'local']).default('openai'),
       model: z.string().min(1),
@@ -109,16 +119,31 @@ export const taskSpecSchema = z
     if (maxWindow !== undefined && maxWindow < window) {
       ctx.addIssue({ code: 'custom', path: ['monitoring', 'maxWindow'], message: `must be at least monitoring.window (${formatDuration(window)})` });
     }
-    let outputs: string[];
+    let fields: FieldSpec[];
     try {
-      outputs = parseSignature(spec.signature).outputs.map((f) => f.name);
+      fields = parseSignature(spec.signature).outputs;
     } catch (err) {
       ctx.addIssue({ code: 'custom', path: ['signature'], message: (err as Error).message });
       return;
     }
+    const outputs = fields.map((f) => f.name);
     if (spec.metric.field !== undefined && !outputs.includes(spec.metric.field)) {
       ctx.addIssue({ code: 'custom', path: ['metric', 'field'], message: `"${spec.metric.field}" is not an output field of the signature (${outputs.join(', ')})` });
+      return;
     }
+    const { measure, recallFloor } = spec.gate;
+    if (measure?.name === 'recall' && measure.label === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['gate', 'measure', 'label'], message: 'the recall measure needs the label whose recall it compares' });
+    }
+    // A label the scored field cannot take would make recall undefined: catch the typo here.
+    const choices = fields.find((f) => f.name === (spec.metric.field ?? outputs[0]))?.choices;
+    const checkLabel = (label: string | undefined, path: string[]) => {
+      if (label !== undefined && choices && !choices.some((c) => c.toLowerCase() === label.trim().toLowerCase())) {
+        ctx.addIssue({ code: 'custom', path, message: `"${label}" is not a label of the scored field (${choices.join(', ')})` });
+      }
+    };
+    checkLabel(measure?.label, ['gate', 'measure', 'label']);
+    checkLabel(recallFloor?.label, ['gate', 'recallFloor', 'label']);
   });
 
 export type TaskSpecInput = z.input<typeof taskSpecSchema>;

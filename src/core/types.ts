@@ -9,7 +9,10 @@ export type Fields = z.output<typeof fieldsSchema>;
 export interface Example {
   id: string;
   inputs: Fields;
+  /** The gold outputs; a field with several accepted answers holds the first (what a demo shows). */
   outputs: Fields;
+  /** Every accepted answer of a field whose data lists several (SQuAD's `answers`); metrics take the best. */
+  alternatives?: Record<string, string[]>;
 }
 
 /** A few-shot demonstration; `augmented` marks a bootstrapped trace (DSPy's `augmented=True`). */

@@ -68,14 +68,16 @@ describe('JSONL files and inline examples', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('reads JSONL relative to baseDir and turns a list of answers into alternatives', async () => {
-    writeFileSync(join(dir, 'qa.jsonl'), ['{"q":"Who?","answers":["Ann","Anna"]}', '', '{"q":"","answers":["x"]}', '{"q":"When?","answers":["1990"]}'].join('\n'));
+  it('reads JSONL relative to baseDir and keeps a list of answers as a list of alternatives', async () => {
+    writeFileSync(join(dir, 'qa.jsonl'), ['{"q":"Who?","answers":["Ann","Anna","Ann"]}', '', '{"q":"","answers":["x"]}', '{"q":"When?","answers":["1990"]}'].join('\n'));
     const qa = parseSignature('question -> answer');
     const rows = await loadDataset(ref({ path: 'qa.jsonl', inputs: { question: 'q' }, outputs: { answer: 'answers' } }), qa, { baseDir: dir });
     expect(rows).toEqual([
-      { id: 'qa.jsonl#0', inputs: { question: 'Who?' }, outputs: { answer: 'Ann|||Anna' } },
-      { id: 'qa.jsonl#2', inputs: { question: 'When?' }, outputs: { answer: '1990' } },
+      { id: 'qa.jsonl#0', inputs: { question: 'Who?' }, outputs: { answer: 'Ann' }, alternatives: { answer: ['Ann', 'Anna'] } },
+      { id: 'qa.jsonl#2', inputs: { question: 'When?' }, outputs: { answer: '1990' }, alternatives: { answer: ['1990'] } },
     ]);
+    // No joined form anywhere: a demo built from these outputs shows one clean answer.
+    expect(JSON.stringify(rows)).not.toContain('|||');
   });
 
   it('a malformed JSONL line is a DatasetError naming the line', async () => {

@@ -1,4 +1,4 @@
-import { DEFAULT_RULE, decide, type DecisionInput, type DecisionRule } from '../../src/core/stats/decision';
+import { DEFAULT_RULE, decide, type DecisionInput, type DecisionRule, type FloorInput, type MeasureInput } from '../../src/core/stats/decision';
 
 /** A significant, fast comparison; each test moves one number to a boundary. */
 const comparison = (over: Partial<DecisionInput> & { pValue?: number } = {}): DecisionInput => {
@@ -95,3 +95,37 @@ describe('decide', () => {
     expect(decide(comparison({ accuracyDelta: 0.11 }), strict).reason).toContain('(< 10 ms)');
   });
 });
+
+describe('decide on the measure the spec names', () => {
+  const f1 = (over: Partial<MeasureInput> = {}): MeasureInput => ({
+    title: 'mean token F1',
+    test: 'permutation',
+    baseline: 0.41,
+    candidate: 0.53,
+    delta: 0.12,
+    ci95: [0.05, 0.19],
+    pValue: 0.0005,
+    ...over,
+  });
+
+  it('names what is measured and its test, not "accuracy"/McNemar', () => {
+    // Pass rate barely moved and McNemar says nothing: the decision is on mean F1.
+    const d = decide({ ...comparison({ accuracyDelta: 0.01, pValue: 0.9 }), measure: f1() });
+    expect(d).toEqual({
+      action: 'promote',
+      reason: 'promote: mean token F1 +12.0 pts (41.0% → 53.0%, 95% CI [+5.0, +19.0], n = 200), permutation p = 0.0005 < 0.05, p50 latency +0 ms (< 50 ms)',
+    });
+    expect(decide({ ...comparison(), measure: f1({ delta: -0.08, candidate: 0.33 }) }).reason).toMatch(/^reject: mean token F1 -8\.0 pts .* drops more than 5 pts$/);
+    expect(decide({ ...comparison(), measure: f1({ pValue: 0.2 }) }).reason).toMatch(/^keep: not significant \(p ≥ 0\.05\) — mean token F1 \+12\.0 pts .*, permutation p = 0\.2/);
+  });
+
+  it('refuses a candidate under the recall floor even when everything else improves', () => {
+    const floor: FloorInput = { label: 'spam', min: 0.5, baseline: 0.62, candidate: 0.19 };
+    const d = decide({ ...comparison({ accuracyDelta: 0.2, pValue: 1e-6 }), floor });
+    expect(d.action).toBe('reject');
+    expect(d.reason).toBe('reject: recall of "spam" 19.0% is under the floor of 50.0% (baseline 62.0%)');
+    // At the floor is not under it.
+    expect(decide({ ...comparison(), floor: { ...floor, candidate: 0.5 } }).action).toBe('promote');
+  });
+});
+

@@ -1,7 +1,7 @@
 import { exactMatch, labelAccuracy, metricFromSpec, normalizeAnswer, tokenF1 } from '../../src/core/metrics';
 import type { Example } from '../../src/core/types';
 
-const example = (outputs: Example['outputs']): Example => ({ id: 'e1', inputs: { question: 'q' }, outputs });
+const example = (outputs: Example['outputs'], alternatives?: Example['alternatives']): Example => ({ id: 'e1', inputs: { question: 'q' }, outputs, alternatives });
 
 describe('normalizeAnswer (SQuAD)', () => {
   it('lower-cases, strips punctuation and articles, collapses spaces', () => {
@@ -24,7 +24,7 @@ describe('tokenF1', () => {
     const metric = tokenF1('answer', 0.8);
     expect(metric(example({ answer: 'a cat sat down' }), { answer: 'the cat sat' }).passed).toBe(true);
     expect(tokenF1('answer', 0.81)(example({ answer: 'a cat sat down' }), { answer: 'the cat sat' }).passed).toBe(false);
-    expect(metric(example({ answer: 'dog|||the cat sat' }), { answer: 'cat sat' }).score).toBe(1);
+    expect(metric(example({ answer: 'dog' }, { answer: ['dog', 'the cat sat'] }), { answer: 'cat sat' }).score).toBe(1);
   });
 });
 
@@ -32,7 +32,9 @@ describe('exactMatch', () => {
   it('compares normalised answers and accepts any alternative', () => {
     const metric = exactMatch();
     expect(metric(example({ answer: 'The Beatles' }), { answer: 'beatles.' })).toMatchObject({ score: 1, passed: true });
-    expect(metric(example({ answer: 'NYC|||New York City' }), { answer: 'new york city' }).passed).toBe(true);
+    expect(metric(example({ answer: 'NYC' }, { answer: ['NYC', 'New York City'] }), { answer: 'new york city' }).passed).toBe(true);
+    // A separator inside one answer is just text: the answer list is the only source of alternatives.
+    expect(metric(example({ answer: 'NYC|||New York City' }), { answer: 'new york city' }).passed).toBe(false);
     const miss = metric(example({ answer: 'Paris' }), { answer: 'Lyon' });
     expect(miss).toMatchObject({ score: 0, passed: false, details: 'expected "Paris", got "Lyon"' });
   });

@@ -1,6 +1,8 @@
 import type { EvalReport, EvalRow } from '../../src/core/evaluate';
 import { pairedBootstrapCI } from '../../src/core/stats/bootstrap';
 import { compareReports } from '../../src/core/stats/compare';
+import { decide } from '../../src/core/stats/decision';
+import { defaultMeasure, resolveMeasure } from '../../src/core/stats/measures';
 import { mcnemarExact } from '../../src/core/stats/mcnemar';
 import { latencySummary, percentile } from '../../src/core/stats/percentile';
 
@@ -89,6 +91,17 @@ describe('pairedBootstrapCI', () => {
   });
 });
 
+/** A report holding just these rows (the comparison reads rows only). */
+const report = (rows: EvalRow[]): EvalReport => ({
+  n: rows.length,
+  meanScore: 0,
+  passRate: 0,
+  rows,
+  latency: { p50: 0, p95: 0 },
+  usage: { calls: rows.length, promptTokens: 0, completionTokens: 0, cacheHits: 0, errors: 0 },
+  errors: 0,
+});
+
 describe('compareReports', () => {
   const row = (id: string, passed: boolean, latencyMs: number, cached = false): EvalRow => ({
     id,
@@ -97,15 +110,6 @@ describe('compareReports', () => {
     passed,
     latencyMs,
     cached,
-  });
-  const report = (rows: EvalRow[]): EvalReport => ({
-    n: rows.length,
-    meanScore: 0,
-    passRate: 0,
-    rows,
-    latency: { p50: 0, p95: 0 },
-    usage: { calls: rows.length, promptTokens: 0, completionTokens: 0, cacheHits: 0, errors: 0 },
-    errors: 0,
   });
   /** Pass/fail patterns over 20 examples: 11 of baseline's, 13 of candidate's pass. */
   const pattern = (s: string, latency: (i: number) => number) =>
@@ -153,3 +157,57 @@ describe('compareReports', () => {
     expect(() => compareReports(report([row('a', true, 1), row('a', false, 1)]), baseline)).toThrow(/baseline report has duplicate example id "a"/);
   });
 });
+
+describe('compareReports on the measure the spec names', () => {
+  const scored = (scores: number[]) =>
+    report(scores.map((score, i) => ({ id: `q${i}`, outputs: { answer: 'x' }, expected: { answer: 'y' }, score, passed: score >= 0.5, latencyMs: 10, cached: false })));
+
+  it('compares mean token F1 with a permutation test when the pass rate hides the gain', () => {
+    // Every answer stays under 0.5 F1 (same pass rate), but F1 rises on 30 of 40 questions.
+    const before = scored(Array.from({ length: 40 }, (_, i) => (i % 4 === 0 ? 0.3 : 0.1)));
+    const after = scored(Array.from({ length: 40 }, () => 0.4));
+    const measure = resolveMeasure(defaultMeasure('token_f1'), 'token_f1');
+    const c = compareReports(before, after, { seed: 2, measure });
+    expect(c.accuracyDelta).toBe(0);
+    expect(c.measure).toMatchObject({ name: 'mean_score', title: 'mean token F1', test: 'permutation' });
+    expect(c.measure.baseline).toBeCloseTo(0.15, 12);
+    expect(c.measure.candidate).toBeCloseTo(0.4, 12);
+    expect(c.measure.delta).toBeCloseTo(0.25, 12);
+    expect(c.measure.pValue).toBeLessThan(0.001);
+    expect(c.measure.ci95[0]).toBeGreaterThan(0.2);
+    expect(decide(c).reason).toMatch(/^promote: mean token F1 \+25\.0 pts \(15\.0% → 40\.0%/);
+  });
+
+  const labelled = (gold: string[], predicted: (string | null)[]) =>
+    report(
+      gold.map((g, i) => {
+        const p = predicted[i] as string | null;
+        return { id: `m${i}`, outputs: p === null ? null : { spam: p }, expected: { spam: g }, score: Number(p === g), passed: p === g, latencyMs: 10, cached: false };
+      }),
+    );
+
+  it('decides on macro-F1 and checks a recall floor from the gold labels in the rows', () => {
+    const gold = [...Array(10).fill('spam'), ...Array(40).fill('ham')];
+    // Baseline flags everything as spam; the candidate learned to say "ham" (accuracy 20% → 80%).
+    const before = labelled(gold, gold.map(() => 'spam'));
+    const after = labelled(gold, gold.map(() => 'ham'));
+    const labels = ['spam', 'ham'];
+    const macro = compareReports(before, after, { measure: resolveMeasure({ name: 'macro_f1' }, 'label_accuracy', labels), recallFloor: { label: 'spam', min: 0.5 } });
+    expect(macro.accuracyDelta).toBeCloseTo(0.6, 12);
+    expect(macro.measure.baseline).toBeCloseTo(1 / 6, 12);
+    expect(macro.measure.candidate).toBeCloseTo(4 / 9, 12);
+    expect(macro.floor).toEqual({ label: 'spam', min: 0.5, baseline: 1, candidate: 0 });
+    expect(decide(macro).reason).toBe('reject: recall of "spam" 0.0% is under the floor of 50.0% (baseline 100.0%)');
+    // Balanced accuracy sees no gain at all (0.5 → 0.5), so without a floor the candidate is kept.
+    const balanced = compareReports(before, after, { measure: resolveMeasure({ name: 'balanced_accuracy' }, 'label_accuracy', labels) });
+    expect(balanced.measure.delta).toBe(0);
+    expect(decide(balanced).action).toBe('keep');
+    expect(() => compareReports(before, after, { recallFloor: { label: 'phishing', min: 0.5 } })).toThrow(/no example has the gold label "phishing"/);
+  });
+
+  it('needs stored gold labels for corpus measures', () => {
+    const old = report([{ id: 'a', outputs: { spam: 'ham' }, score: 1, passed: true, latencyMs: 1, cached: false }]);
+    expect(() => compareReports(old, old, { measure: resolveMeasure({ name: 'macro_f1' }, 'label_accuracy') })).toThrow(/no gold labels/);
+  });
+});
+

@@ -5,7 +5,8 @@ import { parseArtifact } from '../../core/artifact';
 import { evaluate, type EvalReport } from '../../core/evaluate';
 import { disposeLocalRuntimes } from '../../core/lm/local-runtime';
 import { createLM } from '../../core/lm/factory';
-import { metricFromSpec, metricSpecSchema } from '../../core/metrics';
+import { BUILT_IN_METRICS, metricFromSpec, metricSpecSchema } from '../../core/metrics';
+import { metricsFromEnv } from '../../core/metrics-module';
 import { soleEnumChoices, type ProgramSpec } from '../../core/program';
 import { parseSignature, type Signature } from '../../core/signature';
 import type { Example, Fields } from '../../core/types';
@@ -14,7 +15,7 @@ import { lmConfigFromFlags, LM_OPTIONS } from '../lm-options';
 import { createProgressBar } from '../ui/progress';
 import { formatMs, formatPercent } from '../ui/table';
 
-const METRICS = metricSpecSchema.shape.name.options;
+const METRICS = BUILT_IN_METRICS;
 
 /** A JSONL line is `{id?, inputs, outputs}` or a flat object holding the signature's fields by name. */
 export function readExamples(file: string, signature: Signature): Example[] {
@@ -60,7 +61,7 @@ function readProgram(file: string): { id: string; program: ProgramSpec } {
 }
 
 /** Label accuracy for a lone enum output (the usual classifier), exact match otherwise. */
-function defaultMetric(signature: Signature): (typeof METRICS)[number] {
+function defaultMetric(signature: Signature): string {
   return soleEnumChoices(signature) ? 'label_accuracy' : 'exact_match';
 }
 
@@ -94,7 +95,8 @@ export const evalCommand: Command = {
     const signature = parseSignature(program.signature);
     const metricName = stringFlag(values, 'metric') ?? defaultMetric(signature);
     const metricSpec = metricSpecSchema.safeParse({ name: metricName, field: stringFlag(values, 'field') });
-    if (!metricSpec.success) throw new UsageError(`--metric must be one of ${METRICS.join(', ')}, got "${metricName}"`);
+    if (!metricSpec.success) throw new UsageError(`--metric must be one of ${METRICS.join(', ')} or a name registered by KKACHI_METRICS_MODULE, got "${metricName}"`);
+    const metric = metricFromSpec(metricSpec.data, metricsFromEnv(io.env, io.cwd));
     const examples = readExamples(path.resolve(io.cwd, stringFlag(values, 'data') as string), signature);
     if (examples.length === 0) throw new Error('--data holds no examples');
     const concurrency = integerFlag(values, 'concurrency', { min: 1, max: 64 }) ?? 4;
@@ -104,7 +106,7 @@ export const evalCommand: Command = {
     try {
       const report = await evaluate(program, examples, {
         lm,
-        metric: metricFromSpec(metricSpec.data),
+        metric,
         concurrency,
         onProgress: (p) => bar.update({ done: p.done, total: p.total, accuracy: p.meanScore }),
       });

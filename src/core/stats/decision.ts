@@ -4,15 +4,18 @@
  */
 
 export interface DecisionRule {
-  /** Promote only when accuracy improves by strictly more than this (fraction: 0.05 = 5 points). */
+  /**
+   * Promote only when the gate's measure (accuracy unless the spec names another) improves by strictly
+   * more than this (fraction: 0.05 = 5 points).
+   */
   minImprovement: number;
   /** Promote only when p50 latency grows by strictly less than this. */
   maxLatencyIncreaseMs: number;
-  /** Reject when accuracy drops by strictly more than this (fraction). */
+  /** Reject when the gate's measure drops by strictly more than this (fraction). */
   maxAccuracyDrop: number;
   /** Reject when p50 latency grows by strictly more than this. */
   rejectLatencyIncreaseMs: number;
-  /** Promote only when the paired McNemar p-value is strictly below this. */
+  /** Promote only when the paired test's p-value (McNemar, or permutation) is strictly below this. */
   alpha: number;
 }
 
@@ -24,7 +27,32 @@ export const DEFAULT_RULE: DecisionRule = {
   alpha: 0.05,
 };
 
-/** What the rule reads from a `Comparison`; the optional parts only enrich the reason. */
+/** The comparison on the measure the gate decides on (accuracy, mean token F1, macro-F1, a label's recall…). */
+export interface MeasureInput {
+  /** What the reason calls it: "accuracy", "mean token F1", "macro-F1". */
+  title: string;
+  /** The paired test behind `pValue`: "McNemar", "permutation". */
+  test: string;
+  baseline: number;
+  candidate: number;
+  /** candidate − baseline, as a fraction. */
+  delta: number;
+  ci95: readonly [number, number];
+  pValue: number;
+}
+
+/** A spec's floor on one label's recall, with both programs' recall on the paired examples. */
+export interface FloorInput {
+  label: string;
+  min: number;
+  baseline: number;
+  candidate: number;
+}
+
+/**
+ * What the rule reads from a `Comparison`. Without `measure` it decides on accuracy (the fields
+ * below; the optional ones only enrich the reason), as it always has.
+ */
 export interface DecisionInput {
   n: number;
   accuracyDelta: number;
@@ -33,6 +61,8 @@ export interface DecisionInput {
   baseline?: { accuracy: number };
   candidate?: { accuracy: number };
   ci95?: readonly [number, number];
+  measure?: MeasureInput;
+  floor?: FloorInput;
 }
 
 export type DecisionAction = 'promote' | 'reject' | 'keep';
@@ -60,26 +90,58 @@ const ms = (x: number): string => {
 /** Three significant digits, without trailing zeros (0.003, 0.0495, 1.2e-7). */
 const pValueText = (p: number): string => String(Number(p.toPrecision(3)));
 
-function accuracyText(c: DecisionInput): string {
+const percent = (fraction: number): string => `${(fraction * 100).toFixed(1)}%`;
+
+/** The measure as the rule reads it: the spec's, or accuracy from the comparison's own fields. */
+interface Measured {
+  title: string;
+  test: string;
+  delta: number;
+  pValue: number;
+  arms?: [number, number];
+  ci95?: readonly [number, number];
+}
+
+function measured(c: DecisionInput): Measured {
+  if (c.measure) return { ...c.measure, arms: [c.measure.baseline, c.measure.candidate] };
+  return {
+    title: 'accuracy',
+    test: 'McNemar',
+    delta: c.accuracyDelta,
+    pValue: c.mcnemar.pValue,
+    arms: c.baseline && c.candidate ? [c.baseline.accuracy, c.candidate.accuracy] : undefined,
+    ci95: c.ci95,
+  };
+}
+
+function measureText(m: Measured, n: number): string {
   const detail: string[] = [];
-  if (c.baseline && c.candidate) {
-    detail.push(`${(c.baseline.accuracy * 100).toFixed(1)}% → ${(c.candidate.accuracy * 100).toFixed(1)}%`);
-  }
-  if (c.ci95) detail.push(`95% CI [${pts(c.ci95[0])}, ${pts(c.ci95[1])}]`);
-  detail.push(`n = ${c.n}`);
-  return `accuracy ${pts(c.accuracyDelta)} pts (${detail.join(', ')})`;
+  if (m.arms) detail.push(`${percent(m.arms[0])} → ${percent(m.arms[1])}`);
+  if (m.ci95) detail.push(`95% CI [${pts(m.ci95[0])}, ${pts(m.ci95[1])}]`);
+  detail.push(`n = ${n}`);
+  return `${m.title} ${pts(m.delta)} pts (${detail.join(', ')})`;
+}
+
+/** A candidate under the floor is refused whatever else it gains: a spam filter that stops catching spam regressed. */
+function floorText(f: FloorInput): string | null {
+  if (settle(f.candidate) >= settle(f.min)) return null;
+  return `recall of "${f.label}" ${percent(f.candidate)} is under the floor of ${percent(f.min)} (baseline ${percent(f.baseline)})`;
 }
 
 export function decide(c: DecisionInput, rule: DecisionRule = DEFAULT_RULE): Decision {
-  const deltaPts = settle(c.accuracyDelta * 100);
+  const m = measured(c);
+  const deltaPts = settle(m.delta * 100);
   const latency = settle(c.p50DeltaMs);
-  const pValue = c.mcnemar.pValue;
-  const pText = `McNemar p = ${pValueText(pValue)}`;
+  const pValue = m.pValue;
+  const pText = `${m.test} p = ${pValueText(pValue)}`;
   const latencyText = `p50 latency ${ms(c.p50DeltaMs)}`;
+  const measuredText = (): string => measureText(m, c.n);
 
   const maxDropPts = settle(rule.maxAccuracyDrop * 100);
   const rejections: string[] = [];
-  if (deltaPts < -maxDropPts) rejections.push(`${accuracyText(c)} drops more than ${maxDropPts} pts`);
+  const underFloor = c.floor ? floorText(c.floor) : null;
+  if (underFloor) rejections.push(underFloor);
+  if (deltaPts < -maxDropPts) rejections.push(`${measuredText()} drops more than ${maxDropPts} pts`);
   if (latency > rule.rejectLatencyIncreaseMs) {
     rejections.push(`${latencyText} exceeds ${rule.rejectLatencyIncreaseMs} ms`);
   }
@@ -92,7 +154,7 @@ export function decide(c: DecisionInput, rule: DecisionRule = DEFAULT_RULE): Dec
   if (improved && significant && fastEnough) {
     return {
       action: 'promote',
-      reason: `promote: ${accuracyText(c)}, ${pText} < ${rule.alpha}, ${latencyText} (< ${rule.maxLatencyIncreaseMs} ms)`,
+      reason: `promote: ${measuredText()}, ${pText} < ${rule.alpha}, ${latencyText} (< ${rule.maxLatencyIncreaseMs} ms)`,
     };
   }
 
@@ -100,5 +162,5 @@ export function decide(c: DecisionInput, rule: DecisionRule = DEFAULT_RULE): Dec
   if (!improved) failed.push(`improvement ≤ ${minPts} pts`);
   if (!significant) failed.push(`not significant (p ≥ ${rule.alpha})`);
   if (!fastEnough) failed.push(`latency +${rule.maxLatencyIncreaseMs} ms or more`);
-  return { action: 'keep', reason: `keep: ${failed.join(', ')} — ${accuracyText(c)}, ${pText}, ${latencyText}` };
+  return { action: 'keep', reason: `keep: ${failed.join(', ')} — ${measuredText()}, ${pText}, ${latencyText}` };
 }
