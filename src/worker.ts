@@ -7,7 +7,7 @@
 import { NativeConnection, Runtime, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities } from './activities';
 import type { KkachiActivities } from './contract';
-import { openStore } from './store';
+import { openStore, redactUrl, storeLocation } from './store';
 import { temporalConfig, type TemporalConfig } from './temporal/config';
 
 export interface CreateWorkerOptions {
@@ -38,11 +38,12 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
 async function main(): Promise<void> {
   Runtime.install({ shutdownSignals: ['SIGINT', 'SIGTERM'] });
   const config = temporalConfig();
-  const store = await openStore();
+  const location = storeLocation();
+  const store = await openStore(location);
   const connection = await NativeConnection.connect({ address: config.address });
   try {
     const worker = await createWorker({ connection, config, activities: createActivities({ store }) });
-    console.log(`kkachi worker: ${config.address} namespace=${config.namespace} queue=${config.taskQueue} activities≤${config.activityConcurrency}`);
+    console.log(`kkachi worker: ${config.address} namespace=${config.namespace} queue=${config.taskQueue} activities≤${config.activityConcurrency} store=${redactUrl(location)}`);
     await worker.run();
   } finally {
     await connection.close();

@@ -52,11 +52,18 @@ export const PLANS: Record<DemoPlan['mode'], DemoPlan> = {
 };
 
 /** The example spec with the demo's data, LM and timings; validated like any spec. */
-export function demoSpec(plan: DemoPlan, lm: LMConfig, base: TaskSpecInput = readExampleSpec()): { spec: TaskSpec; raw: TaskSpecInput; splits: DemoSplits } {
+/** `nameSuffix` keeps one run's task apart from earlier runs' in a store that outlives the run. */
+export function demoSpec(
+  plan: DemoPlan,
+  lm: LMConfig,
+  base: TaskSpecInput = readExampleSpec(),
+  nameSuffix = '',
+): { spec: TaskSpec; raw: TaskSpecInput; splits: DemoSplits } {
   const outputField = outputFieldOf(base);
   const splits = demoSplits(plan.sizes, plan.dataSeed, outputField);
   const raw: TaskSpecInput = {
     ...base,
+    name: `${base.name}${nameSuffix}`,
     lm: { ...base.lm, ...lm },
     data: { ...base.data, train: splits.train, holdout: splits.holdout },
     monitoring: { ...base.monitoring, window: plan.monitoringWindowMs, minSamples: plan.monitoringMinSamples },

@@ -16,7 +16,7 @@ import type { TaskSpecInput } from '../core/task-spec';
 import { DEFAULT_MODEL, isModelName, modelsDir, resolveModel } from '../models/catalogue';
 import { installModel } from '../models/install';
 import { NoActiveVersionError, Predictor } from '../serving/predictor';
-import { openStore, type Store } from '../store';
+import { openStore, redactUrl, type Store } from '../store';
 import { temporalConfig } from '../temporal/config';
 import { createWorker } from '../worker';
 import { feedbackSignal, progressQuery, type PipelineProgress, type PipelineResult } from '../contract';
@@ -54,6 +54,7 @@ export interface DemoOutcome {
   runId: string;
   temporal: { address: string; namespace: string; startedByDemo: boolean; kept: boolean };
   webUi: string | null;
+  /** The run's SQLite file, or the KKACHI_STORE_URL database (without its password). */
   storePath: string;
   data: { source: string; train: number; holdout: number; feedbackPool: number; seed: number };
   feedbackPerStage: number;
@@ -136,14 +137,16 @@ export async function runDemo(opts: DemoOptions): Promise<DemoOutcome> {
     );
     if (server.uiUrl) say(`temporal: Web UI ${server.uiUrl}`);
 
-    const { spec, raw, splits } = demoSpec(plan, lm, opts.baseSpec);
+    // A shared store (KKACHI_STORE_URL) outlives the run: a task of the run's own keeps runs apart.
+    const { spec, raw, splits } = demoSpec(plan, lm, opts.baseSpec, env.KKACHI_STORE_URL ? `-${runId.slice(-4)}` : '');
     const signature = parseSignature(spec.signature);
     const pool = await loadFeedbackPool(splits, signature);
     say(`data: ${SENTIMENT_FILE} (UCI Sentiment Labelled Sentences), seed ${plan.dataSeed}: ${plan.sizes.train} train, ${plan.sizes.holdout} held-out, ${pool.length} unseen sentences for the users`);
 
     const runDir = path.join(home, 'demo', runId);
-    const storePath = path.join(runDir, 'kkachi.db');
-    const store = await openStore(storePath);
+    const storeAt = env.KKACHI_STORE_URL || path.join(runDir, 'kkachi.db');
+    const store = await openStore(storeAt);
+    const storePath = redactUrl(storeAt);
     cleanup.push(() => store.close());
 
     installRuntime(say);

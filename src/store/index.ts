@@ -1,4 +1,5 @@
 export { defaultStorePath, openStore, storeLocation } from './open';
-export { openSqliteStore, SqliteStore, type StoreOptions } from './sqlite';
-export { MIGRATIONS, migrateSqlite, POSTGRES, SQLITE, type Dialect, type Migration } from './migrations';
+export { openSqliteStore, SqliteStore } from './sqlite';
+export { isPostgresUrl, openPostgresStore, PostgresStore, redactUrl } from './postgres';
+export { MIGRATIONS, migratePostgres, migrateSqlite, POSTGRES, SQLITE, type Dialect, type Migration } from './migrations';
 export type * from './types';

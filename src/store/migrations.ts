@@ -138,3 +138,35 @@ export function migrateSqlite(db: Database, migrations: readonly Migration[] = M
 export function newerSchema(current: number, known: number): Error {
   return new Error(`store schema version ${current} is newer than this Kkachi knows (${known}); upgrade Kkachi`);
 }
+
+/** Any fixed 64-bit key: the advisory lock that serialises PostgreSQL migrations across processes. */
+const MIGRATION_LOCK = 0x6b6b61636869; // "kkachi"
+
+/** The one query method migrations need (a pg client or pool). */
+export interface SqlRunner {
+  query<R extends object = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<{ rows: R[] }>;
+}
+
+/**
+ * Applies the migrations a PostgreSQL database has not seen yet (its version is the one row of
+ * `kkachi_schema`), in one transaction under an advisory lock, so processes starting at once against a
+ * fresh database migrate it exactly once. PostgreSQL DDL is transactional: a failed migration leaves
+ * the schema as it was.
+ */
+export async function migratePostgres(client: SqlRunner, migrations: readonly Migration[] = MIGRATIONS): Promise<void> {
+  await client.query('BEGIN');
+  try {
+    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+    await client.query('CREATE TABLE IF NOT EXISTS kkachi_schema (version INTEGER NOT NULL)');
+    const { rows } = await client.query<{ version: number }>('SELECT version FROM kkachi_schema');
+    const current = rows[0]?.version ?? 0;
+    if (current > migrations.length) throw newerSchema(current, migrations.length);
+    for (const migration of migrations.slice(current)) await client.query(migration(POSTGRES));
+    if (rows.length === 0) await client.query('INSERT INTO kkachi_schema (version) VALUES ($1)', [migrations.length]);
+    else await client.query('UPDATE kkachi_schema SET version = $1', [migrations.length]);
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK');
+    throw err;
+  }
+}

@@ -1,7 +1,8 @@
 /** Which store a process uses: `KKACHI_STORE_URL` when set, else the SQLite file under KKACHI_HOME. */
 import { join, resolve } from 'node:path';
-import { openSqliteStore, type StoreOptions } from './sqlite';
-import type { Store } from './types';
+import { isPostgresUrl, openPostgresStore } from './postgres';
+import { openSqliteStore } from './sqlite';
+import type { Store, StoreOptions } from './types';
 
 /** `<KKACHI_HOME or .kkachi>/kkachi.db`. */
 export function defaultStorePath(env: NodeJS.ProcessEnv = process.env): string {
@@ -14,9 +15,9 @@ export function storeLocation(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /**
- * Opens (creating and migrating) the store at `location`: a SQLite file path or ':memory:'.
- * Resolves once the schema is current.
+ * Opens (creating and migrating) the store at `location`: a `postgres://` / `postgresql://` URL, a
+ * SQLite file path, or ':memory:'. Resolves once the schema is current.
  */
 export async function openStore(location: string = storeLocation(), options: StoreOptions = {}): Promise<Store> {
-  return openSqliteStore(location, options);
+  return isPostgresUrl(location) ? openPostgresStore(location, options) : openSqliteStore(location, options);
 }

@@ -40,15 +40,9 @@ import type {
   Routing,
   Store,
   StoredReport,
+  StoreOptions,
   VersionRecord,
 } from './types';
-
-export interface StoreOptions {
-  /** Clock for created_at / history timestamps (tests pin it). */
-  now?: () => number;
-  /** How long a writer waits for another connection's lock before failing (default 5 s). */
-  busyTimeoutMs?: number;
-}
 
 /** Opens (creating and migrating) the SQLite store at `path`, or an in-memory one for ':memory:'. */
 export function openSqliteStore(path: string, options: StoreOptions = {}): SqliteStore {

@@ -58,6 +58,15 @@ export interface HistoryEntry {
   reason: string;
 }
 
+export interface StoreOptions {
+  /** Clock for created_at / history timestamps (tests pin it). */
+  now?: () => number;
+  /** SQLite: how long a writer waits for another connection's lock before failing (default 5 s). */
+  busyTimeoutMs?: number;
+  /** PostgreSQL: connections in the pool (default 10). */
+  poolSize?: number;
+}
+
 /**
  * The store every Kkachi process shares: program versions, feedback, dataset snapshots, eval reports
  * and the registry pointers per task. Two back ends implement it (SQLite for one host, PostgreSQL for

@@ -1,73 +1,84 @@
 /**
- * Two (and more) Store instances on one file, in separate threads with their own SQLite connections,
- * race to move the same pointer: compare-and-set must let exactly one of them win.
+ * Eight processes, each with its own store connection, race to move the same pointer round after
+ * round: compare-and-set must let exactly one of them win each round, on every back end.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { fork, type ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
 import { createArtifact } from '../../src/core/artifact';
 import { createProgram } from '../../src/core/program';
 import { openStore } from '../../src/store';
+import { BACKENDS, useBackend } from '../support/stores';
 
-/** Loads the TypeScript store in a worker (transpile-only), waits for the start signal, then races. */
+/** Loads the TypeScript store (transpile-only), then for each `go` message races once at the given instant. */
 const RACER = `
-const { workerData, parentPort } = require('node:worker_threads');
 const fs = require('node:fs');
-const ts = require(workerData.typescript);
+const ts = require(process.env.RACER_TYPESCRIPT);
 require.extensions['.ts'] = (m, file) => m._compile(
   ts.transpileModule(fs.readFileSync(file, 'utf8'), { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true } }).outputText,
   file,
 );
-const { openStore } = require(workerData.storeModule);
-(async () => {
-  const store = await openStore(workerData.path);
-  const gate = new Int32Array(workerData.gate);
-  Atomics.add(gate, 1, 1);
-  Atomics.wait(gate, 0, 0);
-  const won = await store.compareAndSetActive('t', { expected: null, next: workerData.next, actor: workerData.next, reason: 'race' });
-  await store.close();
-  parentPort.postMessage(won);
-})();
+const { openStore } = require(process.env.RACER_STORE);
+openStore(process.env.RACER_LOCATION).then((store) => {
+  process.on('message', async (m) => {
+    if (m.done) return store.close().then(() => process.disconnect());
+    while (Date.now() < m.at) {} // every racer leaves the line at the same instant
+    const won = await store.compareAndSetActive('t', { expected: m.expected, next: m.next, actor: m.next, reason: 'race ' + m.round });
+    process.send({ won });
+  });
+  process.send({ ready: true });
+});
 `;
 
-const RACERS = 3;
+const RACERS = 8;
+const ROUNDS = 5;
 
-it('exactly one of several concurrent compare-and-sets on one file wins', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'kkachi-cas-'));
-  const path = join(dir, 'k.db');
-  try {
-    const store = await openStore(path);
-    const versions = Array.from({ length: RACERS }, (_, i) =>
-      createArtifact(createProgram('q -> a', `racer ${i}`), { parentId: null, datasetId: null, optimizer: null }),
+function racer(location: string): ChildProcess {
+  return fork('-e', [RACER], {
+    execArgv: [],
+    env: { ...process.env, RACER_TYPESCRIPT: require.resolve('typescript'), RACER_STORE: resolve(__dirname, '../../src/store/index.ts'), RACER_LOCATION: location },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+}
+
+const reply = <T>(child: ChildProcess): Promise<T> =>
+  new Promise((done, fail) => {
+    child.once('message', (m) => done(m as T));
+    child.once('exit', (code) => fail(new Error(`racer exited with ${code}`)));
+  });
+
+describe.each(BACKENDS)('%s store', (_name, start) => {
+  const { backend } = useBackend(start);
+
+  it(`exactly one of ${RACERS} processes wins each of ${ROUNDS} compare-and-set rounds`, async () => {
+    const location = await backend().location();
+    const store = await openStore(location);
+    const versions = Array.from({ length: ROUNDS }, (_, round) =>
+      Array.from({ length: RACERS }, (_, i) => createArtifact(createProgram('q -> a', `round ${round} racer ${i}`), { parentId: null, datasetId: null, optimizer: null })),
     );
-    for (const v of versions) await store.putProgram('t', v);
+    for (const v of versions.flat()) await store.putProgram('t', v);
 
-    const gate = new SharedArrayBuffer(8);
-    const flags = new Int32Array(gate);
-    const results = versions.map(
-      (v) =>
-        new Promise<boolean>((done, fail) => {
-          const worker = new Worker(RACER, {
-            eval: true,
-            workerData: { typescript: require.resolve('typescript'), storeModule: resolve(__dirname, '../../src/store/index.ts'), path, gate, next: v.id },
-          });
-          worker.once('message', done);
-          worker.once('error', fail);
-        }),
-    );
-    // Release every racer at once, after all have opened their connection.
-    while (Atomics.load(flags, 1) < RACERS) await new Promise((r) => setTimeout(r, 10));
-    Atomics.store(flags, 0, 1);
-    Atomics.notify(flags, 0);
-
-    const won = await Promise.all(results);
-    expect(won.filter(Boolean)).toHaveLength(1);
-    const winner = versions[won.indexOf(true)]?.id;
-    expect((await store.getPointers('t')).active).toBe(winner);
-    expect((await store.registryHistory('t')).map((h) => h.actor)).toEqual([winner]);
-    await store.close();
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+    const racers = Array.from({ length: RACERS }, () => racer(location));
+    try {
+      await Promise.all(racers.map((r) => reply(r)));
+      const winners: string[] = [];
+      let expected: string | null = null;
+      for (let round = 0; round < ROUNDS; round++) {
+        const at = Date.now() + 200;
+        const results = racers.map((r) => reply<{ won: boolean }>(r));
+        racers.forEach((r, i) => r.send({ round, at, expected, next: versions[round]?.[i]?.id }));
+        const won = (await Promise.all(results)).map((r) => r.won);
+        expect(won.filter(Boolean)).toHaveLength(1);
+        const winner = versions[round]?.[won.indexOf(true)]?.id as string;
+        expect((await store.getPointers('t')).active).toBe(winner);
+        winners.push(winner);
+        expected = winner;
+      }
+      const history = await store.registryHistory('t');
+      expect(history.map((h) => [h.fromVersion, h.toVersion])).toEqual(winners.map((w, i) => [i === 0 ? null : winners[i - 1], w]));
+    } finally {
+      for (const r of racers) r.send({ done: true });
+      await Promise.all(racers.map((r) => new Promise((done) => (r.exitCode === null ? r.once('exit', done) : done(null)))));
+      await store.close();
+    }
+  }, 120_000);
 });

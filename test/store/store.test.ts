@@ -2,11 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
+import { Client } from 'pg';
 import { createArtifact, type ProgramArtifact } from '../../src/core/artifact';
 import { createProgram } from '../../src/core/program';
 import type { FeedbackRecord } from '../../src/core/types';
-import { defaultStorePath, MIGRATIONS, migrateSqlite, openStore, storeLocation, type Store } from '../../src/store';
-import { BACKENDS, useBackend } from '../support/stores';
+import { defaultStorePath, MIGRATIONS, migratePostgres, migrateSqlite, openStore, storeLocation, type Store } from '../../src/store';
+import { BACKENDS, postgresBackend, useBackend } from '../support/stores';
 
 const TASK = 'sentiment';
 
@@ -219,5 +220,44 @@ describe('choosing and migrating the SQLite store', () => {
     expect(db.pragma('user_version', { simple: true })).toBe(2);
     expect(() => migrateSqlite(db, [a])).toThrow(/newer than this Kkachi/);
     db.close();
+  });
+});
+
+describe('choosing and migrating the PostgreSQL store', () => {
+  const { backend } = useBackend(postgresBackend);
+
+  async function withClient<T>(url: string, work: (client: Client) => Promise<T>): Promise<T> {
+    const client = new Client({ connectionString: url });
+    await client.connect();
+    try {
+      return await work(client);
+    } finally {
+      await client.end();
+    }
+  }
+
+  it('applies only the migrations a database has not seen', async () => {
+    await withClient(await backend().location(), async (client) => {
+      const a = () => 'CREATE TABLE a (x INTEGER)';
+      await migratePostgres(client, [a]);
+      await migratePostgres(client, [a, () => 'CREATE TABLE b (y INTEGER)']); // would fail if the first ran again
+      expect((await client.query('SELECT version FROM kkachi_schema')).rows).toEqual([{ version: 2 }]);
+      await expect(migratePostgres(client, [a])).rejects.toThrow(/newer than this Kkachi/);
+    });
+  });
+
+  it('processes opening a fresh database at once migrate it exactly once', async () => {
+    const url = await backend().location();
+    const stores = await Promise.all(Array.from({ length: 4 }, () => openStore(url)));
+    await Promise.all(stores.map((s) => s.close()));
+    await withClient(url, async (client) => {
+      expect((await client.query('SELECT version FROM kkachi_schema')).rows).toEqual([{ version: MIGRATIONS.length }]);
+    });
+  });
+
+  it('a server that does not answer is a clear error that keeps the password out', async () => {
+    const error = (await openStore('postgres://kkachi:s3cret@127.0.0.1:1/kkachi').catch((e: unknown) => e)) as Error;
+    expect(error.message).toMatch(/^cannot open the PostgreSQL store at postgres:\/\/kkachi:\*\*\*@127\.0\.0\.1:1\/kkachi: /);
+    expect(error.message).not.toContain('s3cret');
   });
 });

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore, type Store, type StoreOptions } from '../../src/store';
+import { startPostgres } from './postgres';
 
 export interface StoreBackend {
   name: string;
@@ -25,8 +26,17 @@ export function sqliteBackend(): StoreBackend {
   };
 }
 
+/** A throwaway PostgreSQL cluster; each location is a fresh database in it. */
+export async function postgresBackend(): Promise<StoreBackend> {
+  const cluster = await startPostgres();
+  return { name: 'postgres', location: () => cluster.database(), stop: () => cluster.stop() };
+}
+
 /** Every back end, by name, for `describe.each`. */
-export const BACKENDS: ReadonlyArray<[string, () => Promise<StoreBackend>]> = [['sqlite', async () => sqliteBackend()]];
+export const BACKENDS: ReadonlyArray<[string, () => Promise<StoreBackend>]> = [
+  ['sqlite', async () => sqliteBackend()],
+  ['postgres', postgresBackend],
+];
 
 /**
  * Registers beforeAll/afterAll for a backend inside a `describe`, and returns an opener for fresh
