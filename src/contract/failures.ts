@@ -12,6 +12,8 @@ export const INVALID_TASK_SPEC = 'InvalidTaskSpec';
 export const INVALID_PIPELINE_INPUT = 'InvalidPipelineInput';
 /** A `submitFeedback` payload was refused (non-retryable: the same payload fails again). */
 export const INVALID_FEEDBACK = 'InvalidFeedback';
+/** A `submitFeedback` arrived while the learner's buffer was over its bound: retry after a short wait. */
+export const LEARNER_BUSY = 'LearnerBusy';
 /** A store id an activity was given does not exist. */
 export const NOT_FOUND = 'NotFound';
 /** A file a task spec names does not exist. */

@@ -4,7 +4,9 @@
  */
 import { defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
+import { boundedMessage } from '../core/errors';
 import { fieldsSchema } from '../core/fields';
+import { jsonBytes } from '../core/size';
 
 /**
  * One piece of feedback: the prediction's id (the idempotency key), the inputs it was made for, what
@@ -20,6 +22,65 @@ export const feedbackSchema = z.strictObject({
 });
 export type FeedbackPayload = z.input<typeof feedbackSchema>;
 
+/**
+ * Null when a feedback payload fits `limit` bytes (its UTF-8 JSON; the spec's `limits.feedbackBytes`),
+ * else a short message naming its largest field. Edges check before sending; the learner checks again.
+ */
+export function feedbackSizeProblem(raw: unknown, limit: number): string | null {
+  const total = jsonBytes(raw);
+  if (total <= limit) return null;
+  return `${largestField(raw)}: feedback is ${total} bytes, over the limit of ${limit} bytes (limits.feedbackBytes)`;
+}
+
+/** Path of the biggest value among a payload's fields and their sub-fields (`input.text`). */
+function largestField(raw: unknown): string {
+  let best = { path: 'feedback', bytes: -1 };
+  for (const [key, value] of entriesOf(raw)) {
+    const inner = entriesOf(value);
+    for (const [sub, v] of inner.length > 0 ? inner : [[undefined, value] as const]) {
+      const bytes = jsonBytes(v);
+      if (bytes > best.bytes) best = { path: sub === undefined ? key : `${key}.${sub}`, bytes };
+    }
+  }
+  return boundedMessage(best.path.slice(0, 100));
+}
+
+const entriesOf = (value: unknown): [string, unknown][] =>
+  value !== null && typeof value === 'object' && !Array.isArray(value) ? Object.entries(value) : [];
+
+/** Records in one `feedbackBatch` signal at most; more go in several signals. */
+export const FEEDBACK_BATCH_MAX_RECORDS = 1_000;
+/** Bytes of one batch at most: Temporal refuses a payload over 2 MB. */
+export const FEEDBACK_BATCH_MAX_BYTES = 1_500_000;
+
+/**
+ * Many feedback records in one signal (a serving layer's buffer): the learner takes each record as if
+ * it came in its own `feedback` signal — validated, deduplicated and counted one by one.
+ */
+export const feedbackBatchSchema = z.strictObject({ records: z.array(z.unknown()).min(1).max(FEEDBACK_BATCH_MAX_RECORDS) });
+export interface FeedbackBatch {
+  records: FeedbackPayload[];
+}
+
+/** Splits records, in order, into batches within both bounds (a record over the byte bound goes alone). */
+export function feedbackBatches(records: readonly FeedbackPayload[]): FeedbackBatch[] {
+  const batches: FeedbackBatch[] = [];
+  let current: FeedbackPayload[] = [];
+  let bytes = 0;
+  for (const record of records) {
+    const size = jsonBytes(record) + 1;
+    if (current.length > 0 && (current.length >= FEEDBACK_BATCH_MAX_RECORDS || bytes + size > FEEDBACK_BATCH_MAX_BYTES)) {
+      batches.push({ records: current });
+      current = [];
+      bytes = 0;
+    }
+    current.push(record);
+    bytes += size;
+  }
+  if (current.length > 0) batches.push({ records: current });
+  return batches;
+}
+
 export interface FeedbackAck {
   /** True when this call added the record (false for a duplicate prediction id). */
   accepted: boolean;
@@ -34,7 +95,7 @@ export const feedbackCountersSchema = z.object({
   corrections: z.number().int(),
   /** Feedback for a prediction id already received (not stored again). */
   duplicates: z.number().int(),
-  /** Malformed signals (never stored); invalid updates are refused instead and not counted. */
+  /** Malformed or oversized signals and batch records (never stored); invalid updates are refused instead and not counted. */
   rejected: z.number().int(),
 });
 export type FeedbackCounters = z.output<typeof feedbackCountersSchema>;
@@ -43,5 +104,7 @@ export const emptyFeedbackCounters = (): FeedbackCounters => ({ received: 0, cor
 
 /** Fire-and-forget feedback: malformed payloads are counted as `rejected` and logged. */
 export const feedbackSignal = defineSignal<[FeedbackPayload]>('feedback');
+/** Up to 1,000 records in one signal, each taken as if sent alone (see `feedbackBatches`). */
+export const feedbackBatchSignal = defineSignal<[FeedbackBatch]>('feedbackBatch');
 /** Feedback with an answer: persisted before the ack; a malformed payload is refused, non-retryable. */
 export const submitFeedbackUpdate = defineUpdate<FeedbackAck, [FeedbackPayload]>('submitFeedback');

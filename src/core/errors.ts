@@ -12,13 +12,29 @@ export class ValidationError extends Error {
   }
 }
 
+/** Characters of a caller's value an error message may quote: enough to recognise it, never a payload. */
+export const PREVIEW_CHARS = 40;
+/** Longest error message built from a caller's input (a message travels in failures, logs and payloads). */
+export const MAX_MESSAGE_CHARS = 300;
+
+/** A value as a short JSON quote: `"abc…" (1048576 chars)` when longer than PREVIEW_CHARS. */
+export function preview(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length <= PREVIEW_CHARS ? text : `${text.slice(0, PREVIEW_CHARS)}… (${text.length} chars)`;
+}
+
+/** Cuts a message to MAX_MESSAGE_CHARS so no input can make an error large. */
+export function boundedMessage(message: string): string {
+  return message.length <= MAX_MESSAGE_CHARS ? message : `${message.slice(0, MAX_MESSAGE_CHARS - 1)}…`;
+}
+
 /** The first problem of a zod error as a field path and a message that starts with that path. */
 export function describeZodError(error: z.ZodError, input: unknown, prefix = ''): { field: string; message: string } {
   const issue = error.issues[0];
   if (!issue) return { field: prefix, message: `${prefix || 'value'}: invalid` };
   const segments = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0] ?? ''] : issue.path;
-  const field = [prefix, ...segments.map(String)].filter((s) => s !== '').join('.') || 'value';
-  return { field, message: `${field}: ${issueText(issue, valueAt(input, issue.path))}` };
+  const field = boundedMessage([prefix, ...segments.map(String)].filter((s) => s !== '').join('.') || 'value');
+  return { field, message: boundedMessage(`${field}: ${issueText(issue, valueAt(input, issue.path))}`) };
 }
 
 /** `schema.parse` that throws a ValidationError naming the field instead of a ZodError. */

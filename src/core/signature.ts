@@ -4,7 +4,7 @@
  * Field := name [":" type] ["description"]; type := string|str | number|float|int | boolean|bool | a|b|c.
  */
 import { z } from 'zod';
-import { describeZodError } from './errors';
+import { describeZodError, preview } from './errors';
 import type { Fields } from './types';
 
 export type FieldType = 'string' | 'number' | 'boolean' | 'enum';
@@ -220,7 +220,7 @@ function describe(field: FieldSpec, schema: z.ZodType): z.ZodType {
 
 function enumSchema(choices: readonly string[]): z.ZodType {
   return z.enum(choices as [string, ...string[]], {
-    error: (issue) => `expected one of ${choices.join('|')}, got ${JSON.stringify(issue.input)}`,
+    error: (issue) => `expected one of ${choices.join('|')}, got ${preview(issue.input)}`,
   });
 }
 

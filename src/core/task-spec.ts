@@ -48,6 +48,18 @@ export const datasetRefSchema = z.union([
   }),
 ]);
 
+/** An endpoint's base URL: http or https only (`localhost:8080` without a scheme is an error, not a guess). */
+export const httpUrlSchema = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL such as "http://127.0.0.1:8080/v1"' });
+
+/** Default and ceiling of a feedback record's size: a record must always fit one activity payload with room to spare. */
+export const DEFAULT_FEEDBACK_BYTES = 64 * 1024;
+export const MAX_FEEDBACK_BYTES = 1_000_000;
+
+export const limitsSchema = z.object({
+  /** Bytes of a feedback record's fields (input, predicted, correct) as UTF-8 JSON; larger feedback is refused. */
+  feedbackBytes: z.number().int().min(1_024).max(MAX_FEEDBACK_BYTES).default(DEFAULT_FEEDBACK_BYTES),
+});
+
 /** The A/B gate's thresholds; the defaults are the decision rule's own (`DEFAULT_RULE`). */
 export const gateSchema = z.object({
   minImprovement: z.number().min(0).max(1).default(DEFAULT_RULE.minImprovement),
@@ -75,7 +87,7 @@ export const taskSpecSchema = z
     lm: z.object({
       provider: z.enum(['openai', 'local']).default('openai'),
       model: z.string().min(1),
-      baseURL: z.string().url().optional(),
+      baseURL: httpUrlSchema.optional(),
       temperature: z.number().min(0).max(2).default(0),
       maxTokens: z.number().int().positive().default(256),
     }),
@@ -100,6 +112,7 @@ export const taskSpecSchema = z
       })
       .default({ corrections: 3, retrainInterval: 86_400_000, minLiveSamples: 20 }),
     gate: gateSchema.default(DEFAULT_RULE),
+    limits: limitsSchema.default({ feedbackBytes: DEFAULT_FEEDBACK_BYTES }),
     monitoring: z
       .object({
         window: durationSchema.default(3_600_000),

@@ -4,19 +4,49 @@
  *
  * Counting happens after the store has answered: the store is unique by prediction id, so a duplicate
  * older than the in-memory window is still counted as a duplicate, never twice as received.
+ *
+ * Bounds, so that no traffic can jam a workflow on Temporal's 2 MB payload limit: every record is at
+ * most the spec's `limits.feedbackBytes`; each persistFeedback call carries at most CHUNK_RECORDS
+ * records and CHUNK_BYTES bytes; at most CARRY_RECORDS / CARRY_BYTES of buffer travel across
+ * continue-as-new (the rest is persisted first). A signal is never refused or dropped — Temporal has
+ * already written it to history — so the buffer may pass BUFFER_RECORDS / BUFFER_BYTES under a burst;
+ * then updates are refused with a retryable `LearnerBusy` error until the flush loop catches up.
  */
-import { condition, log } from '@temporalio/workflow';
+import { ApplicationFailure, condition, log } from '@temporalio/workflow';
 import type { ZodObject } from 'zod';
-import { emptyFeedbackCounters, feedbackSchema, INVALID_FEEDBACK, type FeedbackAck, type FeedbackCounters, type FeedbackRecord } from '../contract';
+import {
+  emptyFeedbackCounters,
+  feedbackBatchSchema,
+  feedbackSchema,
+  feedbackSizeProblem,
+  INVALID_FEEDBACK,
+  LEARNER_BUSY,
+  type FeedbackAck,
+  type FeedbackCounters,
+  type FeedbackRecord,
+} from '../contract';
 import { isCorrection } from '../core/correction';
-import { describeZodError } from '../core/errors';
+import { boundedMessage, describeZodError } from '../core/errors';
+import { jsonBytes } from '../core/size';
 import { inputSchema, outputSchema, type Signature } from '../core/signature';
 import type { Fields } from '../core/types';
 import { storeActivities } from './activities';
 
-/** Records per persistFeedback call, and how long a partial batch may wait. */
+/** Buffered records that start a flush at once, and how long a smaller batch may wait. */
 export const BATCH_SIZE = 50;
 export const FLUSH_DELAY_MS = 1_000;
+/** One persistFeedback call's records and bytes at most (one record larger than CHUNK_BYTES goes alone). */
+export const CHUNK_RECORDS = 500;
+export const CHUNK_BYTES = 512 * 1024;
+/** Past either bound the intake is busy: updates are refused (retryable) until the buffer drains. */
+export const BUFFER_RECORDS = 20_000;
+export const BUFFER_BYTES = 16 * 1024 * 1024;
+/** submitFeedback updates being persisted at once at most (each holds its record until stored). */
+export const UPDATES_IN_FLIGHT = 200;
+/** Buffer carried across continue-as-new at most; more is persisted before the run ends. */
+export const CARRY_RECORDS = 500;
+export const CARRY_BYTES = 256 * 1024;
+
 /** Prediction ids remembered in workflow state; older duplicates are caught by the store. */
 export const RECENT_IDS = 1_000;
 
@@ -46,10 +76,22 @@ export class InvalidFeedback extends Error {
   override name = INVALID_FEEDBACK;
 }
 
+export interface IntakeOptions {
+  /** The version to stamp on feedback that does not name one. */
+  activeVersion: () => string | null;
+  /** Largest record in bytes (the spec's `limits.feedbackBytes`). */
+  maxRecordBytes: number;
+  onPersisted?: (records: FeedbackRecord[]) => void;
+}
+
 export class FeedbackIntake {
   private readonly recent: Set<string>;
   /** persistFeedback calls under way (the batching loop's and flush()'s may overlap). */
   private persisting = 0;
+  private updatesInFlight = 0;
+  /** Bytes of each buffered record, parallel to `state.buffer`, and their sum. */
+  private readonly sizes: number[];
+  private bufferBytes: number;
   private readonly inputs: ZodObject;
   private readonly outputs: ZodObject;
 
@@ -57,17 +99,19 @@ export class FeedbackIntake {
     private readonly task: string,
     signature: Signature,
     readonly state: IntakeState,
-    /** The version to stamp on feedback that does not name one. */
-    private readonly activeVersion: () => string | null,
-    private readonly onPersisted: (records: FeedbackRecord[]) => void = () => undefined,
+    private readonly options: IntakeOptions,
   ) {
     this.recent = new Set(state.recentIds);
     this.inputs = inputSchema(signature);
     this.outputs = outputSchema(signature);
+    this.sizes = state.buffer.map((r) => jsonBytes(r));
+    this.bufferBytes = this.sizes.reduce((a, b) => a + b, 0);
   }
 
-  /** Checks a payload against the signature; throws InvalidFeedback naming the field. */
+  /** Checks a payload's size, then its shape against the signature; throws InvalidFeedback naming the field. */
   validate(raw: unknown): FeedbackRecord {
+    const oversized = feedbackSizeProblem(raw, this.options.maxRecordBytes);
+    if (oversized) throw new InvalidFeedback(oversized);
     const base = feedbackSchema.safeParse(raw);
     if (!base.success) throw new InvalidFeedback(describeZodError(base.error, raw).message);
     const p = base.data;
@@ -76,7 +120,7 @@ export class FeedbackIntake {
       input: fieldsOf(this.inputs, p.input, 'input'),
       predicted: fieldsOf(this.outputs, p.predicted, 'predicted'),
       correct: fieldsOf(this.outputs, p.correct, 'correct'),
-      versionId: p.versionId ?? this.activeVersion(),
+      versionId: p.versionId ?? this.options.activeVersion(),
       receivedAt: Date.now(),
     };
   }
@@ -87,12 +131,32 @@ export class FeedbackIntake {
     try {
       record = this.validate(raw);
     } catch (err) {
-      this.state.counters.rejected += 1;
-      log.warn('feedback rejected', { task: this.task, error: (err as Error).message });
+      this.reject(err);
       return;
     }
     if (this.isDuplicate(record.predictionId)) return;
+    const size = jsonBytes(record);
     this.state.buffer.push(record);
+    this.sizes.push(size);
+    this.bufferBytes += size;
+  }
+
+  /** Batch signal path: each record is offered on its own; a batch that is not a list of records counts as one rejection. */
+  offerBatch(raw: unknown): void {
+    const batch = feedbackBatchSchema.safeParse(raw);
+    if (!batch.success) return this.reject(new InvalidFeedback(describeZodError(batch.error, raw, 'feedbackBatch').message));
+    for (const record of batch.data.records) this.offer(record);
+  }
+
+  /** The update's validator: refuses a busy intake (retryable) and invalid feedback, before any state changes. */
+  validateUpdate(raw: unknown): void {
+    if (this.busy()) {
+      throw ApplicationFailure.retryable(
+        `learner busy: ${this.state.buffer.length} records (${this.bufferBytes} bytes) and ${this.updatesInFlight} updates waiting to be stored; retry shortly`,
+        LEARNER_BUSY,
+      );
+    }
+    this.validate(raw);
   }
 
   /** Update path: persists at once so the ack says exactly whether the record was new. */
@@ -100,24 +164,39 @@ export class FeedbackIntake {
     const record = this.validate(raw);
     const predictionId = record.predictionId;
     if (this.isDuplicate(predictionId)) return { accepted: false, duplicate: true, predictionId };
-    const result = await this.persist([record]);
-    return { accepted: result.inserted === 1, duplicate: result.duplicates === 1, predictionId };
+    this.updatesInFlight += 1;
+    try {
+      const result = await this.persist([record]);
+      return { accepted: result.inserted === 1, duplicate: result.duplicates === 1, predictionId };
+    } finally {
+      this.updatesInFlight -= 1;
+    }
+  }
+
+  /** Past the buffer's bounds, or with too many updates under way. */
+  busy(): boolean {
+    return this.state.buffer.length >= BUFFER_RECORDS || this.bufferBytes >= BUFFER_BYTES || this.updatesInFlight >= UPDATES_IN_FLIGHT;
   }
 
   /**
-   * Persists everything buffered and waits for saves already under way, so that what was accepted
-   * before the call is in the store when it returns (a dataset snapshot taken next contains it).
+   * Persists what is buffered at the call, chunk by chunk, and waits for saves already under way, so
+   * that what was accepted before the call is in the store when it returns (a dataset snapshot taken
+   * next contains it). Records arriving meanwhile wait for the next flush.
    */
   async flush(): Promise<void> {
-    const batch = this.state.buffer.splice(0, this.state.buffer.length);
-    if (batch.length > 0) await this.persist(batch);
+    for (let left = this.state.buffer.length; left > 0; ) {
+      const chunk = this.takeChunk(left);
+      left -= chunk.length;
+      await this.persist(chunk);
+    }
     await condition(() => this.persisting === 0);
   }
 
   /**
-   * Flushes on batch size or after FLUSH_DELAY_MS. Once `stopping()`, flushes what is buffered one last
-   * time and returns: under steady traffic the buffer is never empty, so waiting for that would never
-   * end; what arrives later stays in `state.buffer` for the caller to carry.
+   * Flushes on batch size or after FLUSH_DELAY_MS. Once `stopping()`, flushes what is buffered, then
+   * keeps persisting chunks until what is left fits the carry bounds, and returns: under steady traffic
+   * the buffer is never empty, so waiting for that would never end; the rest stays in `state.buffer`
+   * for the caller to carry.
    */
   async run(stopping: () => boolean): Promise<void> {
     while (!stopping()) {
@@ -125,11 +204,31 @@ export class FeedbackIntake {
       await condition(() => this.state.buffer.length >= BATCH_SIZE || stopping(), FLUSH_DELAY_MS);
       await this.flush();
     }
+    while (this.state.buffer.length > CARRY_RECORDS || this.bufferBytes > CARRY_BYTES) await this.persist(this.takeChunk(CHUNK_RECORDS));
+    await condition(() => this.persisting === 0);
   }
 
   resetPending(): void {
     this.state.pendingCorrections = 0;
     this.state.pendingFeedback = 0;
+  }
+
+  private reject(err: unknown): void {
+    this.state.counters.rejected += 1;
+    log.warn('feedback rejected', { task: this.task, error: boundedMessage((err as Error).message) });
+  }
+
+  /** Takes from the front of the buffer at most `max` records within CHUNK_RECORDS and CHUNK_BYTES (at least one). */
+  private takeChunk(max: number): FeedbackRecord[] {
+    let n = 0;
+    let bytes = 0;
+    while (n < Math.min(max, CHUNK_RECORDS, this.sizes.length) && (n === 0 || bytes + (this.sizes[n] as number) <= CHUNK_BYTES)) {
+      bytes += this.sizes[n] as number;
+      n += 1;
+    }
+    this.sizes.splice(0, n);
+    this.bufferBytes -= bytes;
+    return this.state.buffer.splice(0, n);
   }
 
   private isDuplicate(predictionId: string): boolean {
@@ -170,7 +269,7 @@ export class FeedbackIntake {
     } finally {
       this.persisting -= 1;
     }
-    this.onPersisted(records);
+    this.options.onPersisted?.(records);
     return total;
   }
 }

@@ -23,6 +23,7 @@ import {
   activeVersionChangedSchema,
   activeVersionChangedSignal,
   cycleWorkflowId,
+  feedbackBatchSignal,
   feedbackSignal,
   optimizeNowSchema,
   optimizeNowUpdate,
@@ -86,12 +87,17 @@ export async function learner(specInput: unknown, carried?: LearnerState): Promi
     markProgress({ activeVersion: versionId });
   };
 
-  const intake = new FeedbackIntake(task, parseSignature(spec.signature), state.intake, () => state.activeVersion, () => {
-    driftCheckDue = true;
+  const intake = new FeedbackIntake(task, parseSignature(spec.signature), state.intake, {
+    activeVersion: () => state.activeVersion,
+    maxRecordBytes: spec.limits.feedbackBytes,
+    onPersisted: () => {
+      driftCheckDue = true;
+    },
   });
 
   setHandler(feedbackSignal, (raw) => intake.offer(raw));
-  setHandler(submitFeedbackUpdate, (raw) => intake.submit(raw), { validator: (raw) => void intake.validate(raw) });
+  setHandler(feedbackBatchSignal, (raw) => intake.offerBatch(raw));
+  setHandler(submitFeedbackUpdate, (raw) => intake.submit(raw), { validator: (raw) => intake.validateUpdate(raw) });
   /** The cycle that promoted `version` now reads `rolled-back`; a rollout still monitoring it has nothing left to watch. */
   const markRolledBack = (version: string, reason: string): void => {
     if (running && running.record.candidateVersion === version) {

@@ -10,6 +10,7 @@ import {
   activeVersionChangedSchema,
   activeVersionChangedSignal,
   emptyFeedbackCounters,
+  feedbackBatchSignal,
   feedbackSignal,
   INVALID_PIPELINE_INPUT,
   PIPELINE_STAGES,
@@ -51,9 +52,13 @@ export async function optimizationPipeline(rawInput: PipelineInput): Promise<Pip
     counters: emptyFeedbackCounters(),
     pendingCorrections: 0,
   };
-  const intake = new FeedbackIntake(task, parseSignature(spec.signature), emptyIntakeState(), () => activeVersion);
+  const intake = new FeedbackIntake(task, parseSignature(spec.signature), emptyIntakeState(), {
+    activeVersion: () => activeVersion,
+    maxRecordBytes: spec.limits.feedbackBytes,
+  });
 
   setHandler(feedbackSignal, (raw) => intake.offer(raw));
+  setHandler(feedbackBatchSignal, (raw) => intake.offerBatch(raw));
   setHandler(activeVersionChangedSignal, (raw) => {
     try {
       activeVersion = parseOrThrow(activeVersionChangedSchema, raw).versionId;

@@ -92,6 +92,20 @@ describe('kkachi CLI', () => {
     expect(run.stderr).not.toContain('Temporal');
   });
 
+  it('oversized feedback (3 MB) is refused before contacting Temporal, naming the field and the limit', async () => {
+    const feedback = ['task', 'feedback', '--task', 't', '--prediction-id', 'p', '--predicted', '{"label":"a"}', '--correct', '{"label":"b"}'];
+    const startedAt = Date.now();
+    const run = await runCli([...feedback, '--input', JSON.stringify({ text: 'x'.repeat(3_000_000) })], { ...process.env, TEMPORAL_ADDRESS: '127.0.0.1:1' });
+    expect(Date.now() - startedAt).toBeLessThan(5_000);
+    expect(run.code).toBe(1);
+    oneLine(run.stderr);
+    expect(run.stderr).toMatch(/feedback rejected: input\.text: feedback is \d+ bytes, over the limit of 65536 bytes/);
+    expect(run.stderr.length).toBeLessThan(300);
+    // A task whose spec allows larger records says so with --max-bytes; then the check passes and Temporal is contacted.
+    const allowed = await runCli([...feedback, '--input', JSON.stringify({ text: 'x'.repeat(100_000) }), '--max-bytes', '200000'], { ...process.env, TEMPORAL_ADDRESS: '127.0.0.1:1' });
+    expect(allowed.stderr).toContain('cannot reach Temporal');
+  });
+
   it('an unreachable Temporal server is one clear line', async () => {
     const run = await runCli(['task', 'status', '--task', 'sentiment'], { ...process.env, TEMPORAL_ADDRESS: '127.0.0.1:1' });
     expect(run.code).toBe(1);

@@ -1,7 +1,8 @@
 /** `kkachi task feedback`: sends one feedback record to a learner (signal, or the validating update with --wait). */
-import { stringFlag, jsonFlag, UsageError, writeJson, type Command, type Values } from '../command';
+import { feedbackSignal, feedbackSizeProblem, submitFeedbackUpdate, type FeedbackPayload } from '../../contract';
+import { DEFAULT_FEEDBACK_BYTES, MAX_FEEDBACK_BYTES } from '../../core/task-spec';
+import { integerFlag, jsonFlag, stringFlag, UsageError, writeJson, type Command, type Values } from '../command';
 import { updateFailureMessage, withLearner } from '../temporal-client';
-import { feedbackSignal, submitFeedbackUpdate, type FeedbackPayload } from '../../contract';
 
 function objectFlag(values: Values, name: string): FeedbackPayload['input'] {
   const value = jsonFlag(values, name);
@@ -19,6 +20,7 @@ export const taskFeedbackCommand: Command = {
     predicted: { type: 'string', value: 'JSON', description: 'what the program answered', required: true },
     correct: { type: 'string', value: 'JSON', description: 'the right answer', required: true },
     version: { type: 'string', value: 'ID', description: 'version that made the prediction (default: the active one)' },
+    'max-bytes': { type: 'string', value: 'N', description: `largest record in bytes, as the task spec's limits.feedbackBytes (default ${DEFAULT_FEEDBACK_BYTES})` },
     wait: { type: 'boolean', description: 'use the submitFeedback update: wait for the ack or the validation error' },
     json: { type: 'boolean', description: 'print the result as JSON' },
   },
@@ -32,6 +34,9 @@ export const taskFeedbackCommand: Command = {
     };
     const version = stringFlag(values, 'version');
     if (version) payload.versionId = version;
+    // Checked before sending: a signal's refusal would only show in the learner's `rejected` counter.
+    const oversized = feedbackSizeProblem(payload, integerFlag(values, 'max-bytes', { min: 1_024, max: MAX_FEEDBACK_BYTES }) ?? DEFAULT_FEEDBACK_BYTES);
+    if (oversized) throw new Error(`feedback rejected: ${oversized}`);
 
     const result = await withLearner(io.env, task, async (handle) => {
       if (!values.wait) {

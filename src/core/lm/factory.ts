@@ -1,6 +1,7 @@
 /** Builds the LM stack a run uses from plain config: provider, then cache, then usage meter. */
 import { z } from 'zod';
 import { parseOrThrow } from '../errors';
+import { httpUrlSchema } from '../task-spec';
 import { CachedLM } from './cache';
 import { OpenAICompatibleLM } from './openai';
 import type { LM } from './types';
@@ -9,7 +10,7 @@ import { MeteredLM, UsageMeter } from './usage';
 export const LMConfig = z.object({
   provider: z.enum(['openai', 'local']).default('openai'),
   model: z.string().min(1),
-  baseURL: z.url().optional(),
+  baseURL: httpUrlSchema.optional(),
 });
 export type LMConfig = z.infer<typeof LMConfig>;
 
