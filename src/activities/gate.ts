@@ -1,7 +1,8 @@
 /** compare: the paired A/B comparison of two stored reports and the spec's decision rule. */
 import { ApplicationFailure } from '@temporalio/common';
 import { parseSignature } from '../core/signature';
-import { compareReports } from '../core/stats/compare';
+import type { EvalReport } from '../core/evaluate';
+import { compareReports, measureRow } from '../core/stats/compare';
 import { decide } from '../core/stats/decision';
 import { defaultMeasure, resolveMeasure } from '../core/stats/measures';
 import { parseTaskSpec, type TaskSpec } from '../core/task-spec';
@@ -24,6 +25,19 @@ export function gateMeasure(spec: TaskSpec) {
   const field = outputs.find((f) => f.name === (spec.metric.field ?? outputs[0]?.name));
   const measure = resolveMeasure(spec.gate.measure ?? defaultMeasure(spec.metric.name), spec.metric.name, field?.choices ?? []);
   return { measure, field: field?.name };
+}
+
+/**
+ * A report's value on the measure the spec names: what random search ranks its candidates by, so a
+ * lopsided candidate loses there as it would at the gate. Where the measure is undefined on a small
+ * valset (no example of the recall label), the mean metric score stands in.
+ */
+export function measureScore(spec: TaskSpec): (report: EvalReport) => number {
+  const { measure, field } = gateMeasure(spec);
+  return (report) => {
+    const value = measure.value(report.rows.map((r) => measureRow(r, field)));
+    return Number.isFinite(value) ? value : report.meanScore;
+  };
 }
 
 export function gateActivities({ store }: Deps): Pick<KkachiActivities, 'compare'> {

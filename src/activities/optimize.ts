@@ -16,6 +16,7 @@ import { createOptimizer, type OptimizeProgress } from '../core/optimizers';
 import { parseTaskSpec } from '../core/task-spec';
 import type { Deps } from './deps';
 import { notFound } from './failures';
+import { measureScore } from './gate';
 import { activityLM } from './lm';
 import { heartbeat, lastCheckpoint } from './progress';
 import type { KkachiActivities, OptimizeSummary } from '../contract';
@@ -60,6 +61,8 @@ export function optimizeActivities({ store, cacheDir, heartbeatIntervalMs, metri
               valset: snapshot.val.length > 0 ? snapshot.val : undefined,
               lm,
               metric,
+              // Only a measure the spec names changes the ranking; otherwise DSPy's mean metric score.
+              ...(spec.gate.measure && { score: measureScore(spec) }),
               seed: spec.optimizer.seed,
               onProgress: ({ stage, done, total }: OptimizeProgress) => {
                 checkpoint = { stage, done, total };

@@ -5,7 +5,10 @@
  * spec's recall floor must refuse it with that reason; without the floor the accuracy gate would
  * promote it, and balanced accuracy sees no gain.
  */
+import { measureScore } from '../../src/activities/gate';
 import { createArtifact } from '../../src/core/artifact';
+import type { EvalReport } from '../../src/core/evaluate';
+import { emptyUsage } from '../../src/core/optimizers/types';
 import type { TaskSpecInput } from '../../src/core/task-spec';
 import type { Example } from '../../src/core/types';
 import { KEYWORDS, keywordOracle, keywordProgram, makeExamples } from '../support/keyword-world';
@@ -66,4 +69,16 @@ it('without the floor the accuracy gate would promote it; balanced accuracy keep
   expect(balanced.measure).toMatchObject({ name: 'balanced_accuracy', baseline: 0.5, candidate: 0.5, delta: 0 });
   expect(balanced.action).toBe('keep');
   expect(balanced.reason).toMatch(/^keep: improvement ≤ 5 pts, not significant \(p ≥ 0\.05\) — balanced accuracy \+0\.0 pts \(50\.0% → 50\.0%/);
+});
+
+it("random search's ranking score is the spec's measure over a valset report", () => {
+  const rows = (pairs: [string, string][]) =>
+    pairs.map(([gold, predicted], i) => ({ id: `r${i}`, outputs: { sentiment: predicted }, expected: { sentiment: gold }, score: Number(gold === predicted), passed: gold === predicted, latencyMs: 1, cached: false }));
+  const report = (pairs: [string, string][]): EvalReport => ({ n: pairs.length, meanScore: 0.75, passRate: 0.75, rows: rows(pairs), latency: { p50: 1, p95: 1 }, usage: emptyUsage(), errors: 0 });
+  // Three of four right by answering "negative" everywhere: macro-F1 (0 + 6/7) / 2.
+  const lopsided = report([['positive', 'negative'], ['negative', 'negative'], ['negative', 'negative'], ['negative', 'negative']]);
+  expect(measureScore(keywordSpec('http://unused', { gate: { measure: { name: 'macro_f1' } } }))(lopsided)).toBeCloseTo(3 / 7, 12);
+  // Recall of a label the valset lacks is undefined: the mean metric score stands in.
+  const noPositive = report([['negative', 'negative']]);
+  expect(measureScore(keywordSpec('http://unused', { gate: { measure: { name: 'recall', label: 'positive' } } }))(noPositive)).toBe(0.75);
 });

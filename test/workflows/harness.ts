@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { DefaultLogger, Runtime, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { createActivities } from '../../src/activities';
+import { createActivities, type ActivityDeps } from '../../src/activities';
 import type { TaskSpecInput } from '../../src/core/task-spec';
 import type { Example } from '../../src/core/types';
 import { openStore, type Store } from '../../src/store';
@@ -36,7 +36,8 @@ let queues = 0;
 // Workers log every state change at INFO, and some tests provoke warnings on purpose: errors only.
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 
-export async function setUpHarness(options: StartTemporalOptions = {}): Promise<Harness> {
+/** `deps` adds to the activities' dependencies (e.g. an `env` naming a metrics module). */
+export async function setUpHarness(options: StartTemporalOptions = {}, deps: Partial<ActivityDeps> = {}): Promise<Harness> {
   const [env, bundle, double] = await Promise.all([startTemporal(options), bundleWorkflows(), startLMDouble(keywordOracle())]);
   const dir = mkdtempSync(join(tmpdir(), 'kkachi-wf-'));
   const storePath = join(dir, 'kkachi.db');
@@ -56,7 +57,7 @@ export async function setUpHarness(options: StartTemporalOptions = {}): Promise<
         namespace: env.namespace,
         taskQueue,
         workflowBundle: bundle,
-        activities: createActivities({ store, cacheDir: join(dir, 'cache'), heartbeatIntervalMs: 200 }),
+        activities: createActivities({ store, cacheDir: join(dir, 'cache'), heartbeatIntervalMs: 200, ...deps }),
         activityConcurrency: 4,
       }),
     async stop() {
@@ -69,8 +70,8 @@ export async function setUpHarness(options: StartTemporalOptions = {}): Promise<
 }
 
 /** A harness whose worker runs in this process until `stop()`: the setup most workflow test files share. */
-export async function setUpRunningHarness(options: StartTemporalOptions = {}): Promise<Harness> {
-  const h = await setUpHarness(options);
+export async function setUpRunningHarness(options: StartTemporalOptions = {}, deps: Partial<ActivityDeps> = {}): Promise<Harness> {
+  const h = await setUpHarness(options, deps);
   const worker = await h.worker();
   const running = worker.run();
   return {
