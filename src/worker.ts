@@ -9,6 +9,7 @@ import { createActivities } from './activities';
 import type { KkachiActivities } from './contract';
 import { openStore, redactUrl, storeLocation } from './store';
 import { temporalConfig, type TemporalConfig } from './temporal/config';
+import { ensureServerReady, PreflightError } from './temporal/preflight';
 
 export interface CreateWorkerOptions {
   connection?: NativeConnection;
@@ -22,12 +23,19 @@ export interface CreateWorkerOptions {
   config?: TemporalConfig;
 }
 
+/**
+ * Checks the server first (namespace, search attributes: see ./temporal/preflight.ts), so a worker
+ * that could only fail its workflow tasks never starts polling.
+ */
 export async function createWorker(options: CreateWorkerOptions): Promise<Worker> {
   const config = options.config ?? temporalConfig();
   const connection = options.connection ?? (await NativeConnection.connect({ address: config.address }));
+  const namespace = options.namespace ?? config.namespace;
+  const registered = await ensureServerReady(connection, namespace);
+  if (registered.length > 0) console.log(`kkachi worker: registered search attributes ${registered.join(', ')} in namespace ${namespace}`);
   return Worker.create({
     connection,
-    namespace: options.namespace ?? config.namespace,
+    namespace,
     taskQueue: options.taskQueue ?? config.taskQueue,
     activities: options.activities,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
@@ -53,7 +61,7 @@ async function main(): Promise<void> {
 
 if (require.main === module) {
   main().catch((err: unknown) => {
-    console.error(err);
+    console.error(err instanceof PreflightError ? `kkachi worker: ${err.message}` : err);
     process.exit(1);
   });
 }

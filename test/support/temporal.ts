@@ -30,6 +30,10 @@ export interface TemporalEnv {
 export interface StartTemporalOptions {
   /** Sets `limit.historyCount.suggestContinueAsNew` so continue-as-new happens after this many events. */
   suggestContinueAsNew?: number;
+  /** Other dynamic config values, e.g. `{ 'limit.historySize.suggestContinueAsNew': 1_000_000 }`. */
+  dynamicConfig?: Record<string, number>;
+  /** False: a bare server without Kkachi's search attributes (default: registered). */
+  searchAttributes?: boolean;
 }
 
 /** The Temporal CLI: `temporal` on PATH or `.venv/bin/temporal`, else installed by scripts/install-temporal.sh. */
@@ -56,10 +60,11 @@ export async function startTemporal(options: StartTemporalOptions = {}): Promise
   const address = `127.0.0.1:${port}`;
   const dir = mkdtempSync(join(tmpdir(), 'kkachi-temporal-'));
   const args = ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port), '--db-filename', join(dir, 'temporal.db'), '--log-level', 'error'];
-  for (const name of SEARCH_ATTRIBUTE_NAMES) args.push('--search-attribute', `${name}=Keyword`);
-  if (options.suggestContinueAsNew !== undefined) {
-    args.push('--dynamic-config-value', `limit.historyCount.suggestContinueAsNew=${options.suggestContinueAsNew}`);
-  }
+  const attributes = options.searchAttributes === false ? [] : SEARCH_ATTRIBUTE_NAMES;
+  for (const name of attributes) args.push('--search-attribute', `${name}=Keyword`);
+  const dynamic = { ...options.dynamicConfig };
+  if (options.suggestContinueAsNew !== undefined) dynamic['limit.historyCount.suggestContinueAsNew'] = options.suggestContinueAsNew;
+  for (const [key, value] of Object.entries(dynamic)) args.push('--dynamic-config-value', `${key}=${value}`);
   const server = spawn(temporalBinary(), args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   server.stderr?.on('data', (chunk: Buffer) => {
@@ -67,7 +72,7 @@ export async function startTemporal(options: StartTemporalOptions = {}): Promise
   });
 
   try {
-    const connection = await connectWhenReady(address, server, () => stderr);
+    const connection = await connectWhenReady(address, server, () => stderr, attributes);
     const nativeConnection = await NativeConnection.connect({ address });
     const client = new Client({ connection, namespace: 'default' });
     return {
@@ -90,7 +95,7 @@ export async function startTemporal(options: StartTemporalOptions = {}): Promise
 }
 
 /** Waits until the frontend answers and the search attributes are registered (server fully up). */
-async function connectWhenReady(address: string, server: ChildProcess, stderr: () => string): Promise<Connection> {
+async function connectWhenReady(address: string, server: ChildProcess, stderr: () => string, attributes: readonly string[]): Promise<Connection> {
   const deadline = Date.now() + 30_000;
   let lastError: unknown;
   while (Date.now() < deadline) {
@@ -98,7 +103,7 @@ async function connectWhenReady(address: string, server: ChildProcess, stderr: (
     try {
       const connection = await Connection.connect({ address, connectTimeout: 1_000 });
       const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace: 'default' });
-      if (SEARCH_ATTRIBUTE_NAMES.every((name) => customAttributes?.[name] !== undefined)) return connection;
+      if (attributes.every((name) => customAttributes?.[name] !== undefined)) return connection;
       await connection.close();
     } catch (err) {
       lastError = err;
