@@ -1,7 +1,9 @@
 /**
  * Regenerates test/replay/*.json: runs each workflow through a representative path on a fresh dev
  * server (real activities, LM double) and saves the event histories the replay test runs against the
- * current code. Run it with `scripts/record-histories.sh` after an intended workflow change.
+ * current code. Run it with `scripts/record-histories.sh` after an intended workflow change, or
+ * `scripts/record-histories.sh canary` to record only the named recorders (and keep older histories
+ * that in-flight executions of earlier code must still replay against).
  */
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -79,15 +81,40 @@ async function invalidSpec(h: Harness): Promise<void> {
   await save(h, 'learner-invalid-spec', learnerWorkflowId('replay-invalid'));
 }
 
+/** A live canary: the candidate serves 30% of traffic, does better on its arm, and is promoted. */
+async function canary(h: Harness): Promise<void> {
+  const task = 'replay-canary';
+  const handle = await startLearner(h, task, {
+    triggers: { corrections: 1_000 },
+    gate: { maxLatencyIncreaseMs: 60_000, rejectLatencyIncreaseMs: 120_000 },
+    canary: { share: 0.3, window: '8s', minSamples: 5 },
+  });
+  const baseline = (await waitForStatus(handle, (s) => s.activeVersion !== null)).activeVersion as string;
+  await handle.executeUpdate(optimizeNowUpdate, { args: [{ reason: 'record' }] });
+  let routing = await h.store.routing(task);
+  while (routing.canary === null) {
+    await new Promise((r) => setTimeout(r, 200));
+    routing = await h.store.routing(task);
+  }
+  await new Promise((r) => setTimeout(r, 1_000));
+  for (let i = 0; i < 10; i++) await handle.signal(feedbackSignal, feedbackFor(i, { seed: 1_003, versionId: baseline, confirm: i % 2 === 0 }));
+  for (let i = 0; i < 6; i++) await handle.signal(feedbackSignal, feedbackFor(i, { seed: 1_004, versionId: routing.canary.versionId, confirm: true }));
+  await waitForStatus(handle, cycleDone, 60_000);
+  await save(h, 'rollout-canary', rolloutWorkflowId(cycleWorkflowId(learnerWorkflowId(task), 1)));
+  await handle.terminate('recorded');
+}
+
+const RECORDERS: Record<string, (h: Harness) => Promise<void>> = { promoted, rolledBack, pipeline, invalidSpec, canary };
+
 async function main(): Promise<void> {
+  const names = process.argv.slice(2);
+  const unknown = names.filter((n) => !(n in RECORDERS));
+  if (unknown.length > 0) throw new Error(`unknown recorder ${unknown.join(', ')}; known: ${Object.keys(RECORDERS).join(', ')}`);
   const h = await setUpHarness({ suggestContinueAsNew: 100 });
   try {
     const worker = await h.worker();
     await worker.runUntil(async () => {
-      await promoted(h);
-      await rolledBack(h);
-      await pipeline(h);
-      await invalidSpec(h);
+      for (const name of names.length > 0 ? names : Object.keys(RECORDERS)) await (RECORDERS[name] as (h: Harness) => Promise<void>)(h);
     });
   } finally {
     await h.stop();

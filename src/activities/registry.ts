@@ -22,7 +22,7 @@ export function baselineArtifact(spec: TaskSpec): ProgramArtifact {
 
 const change = (p: Pointers, changed: boolean): PointerChange => ({ active: p.active, previous: p.previous, changed });
 
-export function registryActivities({ store }: Deps): Pick<KkachiActivities, 'ensureBaseline' | 'promote' | 'restorePrevious'> {
+export function registryActivities({ store }: Deps): Pick<KkachiActivities, 'ensureBaseline' | 'promote' | 'restorePrevious' | 'setCanary'> {
   return {
     async ensureBaseline(rawSpec) {
       const spec = parseTaskSpec(rawSpec);
@@ -54,6 +54,11 @@ export function registryActivities({ store }: Deps): Pick<KkachiActivities, 'ens
       // Null when already restored (a retried attempt), moved on by someone else, or nothing earlier is left.
       const restored = await store.rollBack(task, fromVersionId, { actor, reason });
       return change(await store.getPointers(task), restored !== null);
+    },
+
+    async setCanary(task, { canary, actor, reason }) {
+      if (canary !== null && !(await store.hasVersion(task, canary.versionId))) throw notFound(`program version of task "${task}"`, canary.versionId);
+      await store.setCanary(task, canary, { actor, reason });
     },
   };
 }

@@ -74,6 +74,14 @@ export interface LiveMetrics {
   n: number;
   correct: number;
   accuracy: number | null;
+  /** p50 latency of the version's logged predictions since the same time; null when none (or from an older worker). */
+  p50Ms?: number | null;
+}
+
+/** A version serving a share of traffic next to the active one (see `setCanary`). */
+export interface CanaryPointer {
+  versionId: string;
+  share: number;
 }
 
 export interface KkachiActivities {
@@ -98,4 +106,6 @@ export interface KkachiActivities {
   restorePrevious(task: string, opts: { fromVersionId: string; actor: string; reason: string }): Promise<PointerChange>;
   /** Accuracy of a version on feedback received since sinceMs (a confirmation is correct, a correction wrong). */
   liveMetrics(task: string, opts: { versionId: string; sinceMs: number }): Promise<LiveMetrics>;
+  /** Starts (canary set) or ends (null) a live canary; serving reads it. Idempotent. */
+  setCanary(task: string, opts: { canary: CanaryPointer | null; actor: string; reason: string }): Promise<void>;
 }

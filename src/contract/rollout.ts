@@ -4,6 +4,7 @@
  */
 import { defineSignal } from '@temporalio/workflow';
 import { z } from 'zod';
+import type { CanaryVerdict } from '../core/stats/canary';
 import { gateResultSchema, type GateResult, type LiveMetrics } from './activities';
 
 /** How an optimization cycle (and so its rollout) ended. */
@@ -29,6 +30,15 @@ export interface RolloutResult {
   activeVersion: string;
   /** Live metrics of the candidate at the last check of the monitoring window (null: not promoted). */
   live: LiveMetrics | null;
+  /** The live canary's verdict and both arms, when the spec asked for a canary and the gate said promote. */
+  canary?: CanaryResult | null;
+}
+
+/** How a live canary ended: the verdict (with its reason) and what each arm saw since the canary started. */
+export interface CanaryResult extends CanaryVerdict {
+  share: number;
+  active: LiveMetrics;
+  candidate: LiveMetrics;
 }
 
 /** Sent by a rollout to the learner (or pipeline) that started it whenever it moves the `active` pointer. */

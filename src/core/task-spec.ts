@@ -126,6 +126,19 @@ export const taskSpecSchema = z
         maxWindow: durationSchema.optional(),
       })
       .default({ window: 3_600_000, minSamples: 10, tolerance: 0.1 }),
+    /**
+     * Live canary after the gate says promote: the candidate first serves `share` of traffic (sticky by
+     * key) for `window`; then an unpaired two-proportion test on each arm's feedback plus the gate's
+     * latency reject limit decide between promoting to 100% and rolling back. Absent: promote at once.
+     */
+    canary: z
+      .object({
+        share: z.number().gt(0).lt(1),
+        window: durationSchema,
+        /** Feedback records each arm needs before the test may roll the canary back. */
+        minSamples: z.number().int().positive().default(20),
+      })
+      .optional(),
   })
   .superRefine((spec, ctx) => {
     const { window, maxWindow } = spec.monitoring;

@@ -1,13 +1,15 @@
 /**
- * Production rollout: A/B gate → promote (compare-and-set) → monitoring window over live feedback.
- * A regression in the window, or a cancellation during it, runs the compensation: restore the
- * previous version. The result and the memo say why.
+ * Production rollout: A/B gate → (optional live canary) → promote (compare-and-set) → monitoring
+ * window over live feedback. A canary that does worse live is rolled back before it ever serves
+ * everyone; a regression in the window, or a cancellation during it, runs the compensation: restore
+ * the previous version. The result and the memo say why.
  */
 import {
   CancellationScope,
   getExternalWorkflowHandle,
   isCancellation,
   log,
+  patched,
   sleep,
   upsertMemo,
   workflowInfo,
@@ -15,6 +17,7 @@ import {
 import {
   activeVersionChangedSignal,
   type ActiveVersionChanged,
+  type CanaryResult,
   type GateResult,
   type LiveMetrics,
   type RolloutInput,
@@ -22,6 +25,7 @@ import {
 } from '../contract';
 import { formatDuration, type TaskSpec } from '../core/task-spec';
 import { storeActivities } from './activities';
+import { CANARY_PATCH, endCanary, runCanary } from './canary';
 import { markProgress } from './search-attributes';
 import { requireTaskSpec } from './spec';
 import { promoteVersion } from './steps';
@@ -61,16 +65,31 @@ export async function rollout(input: RolloutInput): Promise<RolloutResult> {
     return finish({ decision, reason: gate.reason, gate, activeVersion: input.baselineVersionId, live: null });
   }
 
-  const promoted = await promoteVersion(task, {
-    versionId: candidate,
-    expectedActive: input.baselineVersionId,
-    actor,
-    reason: gate.reason,
-  });
-  if ('conflict' in promoted) {
-    return finish({ decision: 'conflict', reason: `not promoted: ${promoted.conflict}`, gate, activeVersion: input.baselineVersionId, live: null });
+  let canary: CanaryResult | null = null;
+  const { canary: canarySpec } = spec;
+  if (canarySpec && patched(CANARY_PATCH)) {
+    canary = await runCanary({ ...spec, canary: canarySpec }, { candidate, active: input.baselineVersionId, actor });
+    upsertMemo({ canary: canary.reason });
+    if (canary.action === 'rollback') {
+      await endCanary(task, actor, canary.reason);
+      return finish({ decision: 'rolled-back', reason: `${gate.reason}; ${canary.reason}`, gate, activeVersion: input.baselineVersionId, live: canary.candidate, canary });
+    }
   }
-  await tellLearner(input.notifyWorkflowId, { versionId: candidate, reason: gate.reason, gate });
+  const promotion = canary ? `${gate.reason}; ${canary.reason}` : gate.reason;
+  const promote = () => promoteVersion(task, { versionId: candidate, expectedActive: input.baselineVersionId, actor, reason: promotion });
+  // After a canary, promoting and ending the canary go together: a cancellation arriving meanwhile
+  // is handled by the monitoring window's compensation instead of leaving the canary pointer set.
+  const promoted = !canary
+    ? await promote()
+    : await CancellationScope.nonCancellable(async () => {
+        const result = await promote();
+        await endCanary(task, actor, 'change' in result ? 'canary promoted to all traffic' : 'canary ended: the active version moved meanwhile');
+        return result;
+      });
+  if ('conflict' in promoted) {
+    return finish({ decision: 'conflict', reason: `not promoted: ${promoted.conflict}`, gate, activeVersion: input.baselineVersionId, live: null, canary });
+  }
+  await tellLearner(input.notifyWorkflowId, { versionId: candidate, reason: promotion, gate });
   const promotedAt = Date.now();
   markProgress({ stage: 'monitoring', activeVersion: candidate });
 
@@ -95,9 +114,9 @@ export async function rollout(input: RolloutInput): Promise<RolloutResult> {
       `rolled back: live accuracy ${pct(live.accuracy)} on ${live.n} feedback records fell more than ` +
       `${pct(spec.monitoring.tolerance)} below the gate's ${pct(gate.candidate.accuracy)}`;
     const activeVersion = await compensate(reason);
-    return finish({ decision: 'rolled-back', reason, gate, activeVersion, live });
+    return finish({ decision: 'rolled-back', reason, gate, activeVersion, live, canary });
   }
-  return finish({ decision: 'promoted', reason: `${gate.reason}; ${windowVerdict(spec, live)}`, gate, activeVersion: candidate, live });
+  return finish({ decision: 'promoted', reason: `${promotion}; ${windowVerdict(spec, live)}`, gate, activeVersion: candidate, live, canary });
 }
 
 /** How the monitoring window ended for a candidate that did not regress: with live evidence or without. */

@@ -76,19 +76,19 @@ export interface Decision {
  * Accuracies are k/n fractions, so 0.55 − 0.50 is 5.000000000000004 points; rounding to 1e-9 makes
  * "exactly at the threshold" mean exactly, as the rule's strict inequalities intend.
  */
-const settle = (x: number): number => Math.round(x * 1e9) / 1e9;
+export const settle = (x: number): number => Math.round(x * 1e9) / 1e9;
 
-const pts = (fraction: number): string => {
+export const pts = (fraction: number): string => {
   const points = settle(fraction * 100);
   return `${points >= 0 ? '+' : ''}${points.toFixed(1)}`;
 };
 /** Whole milliseconds when whole, else one decimal (so 49.6 ms is never shown as "50 ms < 50 ms"). */
-const ms = (x: number): string => {
+export const ms = (x: number): string => {
   const r = Number(x.toFixed(1));
   return `${r >= 0 ? '+' : ''}${r} ms`;
 };
 /** Three significant digits, without trailing zeros (0.003, 0.0495, 1.2e-7). */
-const pValueText = (p: number): string => String(Number(p.toPrecision(3)));
+export const pValueText = (p: number): string => String(Number(p.toPrecision(3)));
 
 const percent = (fraction: number): string => `${(fraction * 100).toFixed(1)}%`;
 

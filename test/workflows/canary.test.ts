@@ -1,0 +1,100 @@
+/**
+ * The live canary on a real Temporal dev server and a real store: after the gate says promote, the
+ * candidate serves a share of traffic; feedback on each arm decides. A candidate worse live is rolled
+ * back before it serves everyone, a better one is promoted, and cancelling mid-canary puts everything back.
+ */
+import type { WorkflowHandle } from '@temporalio/client';
+import { cycleWorkflowId, feedbackSignal, learnerWorkflowId, optimizeNowUpdate, rolloutWorkflowId } from '../../src/contract';
+import { learner } from '../../src/workflows/learner';
+import { feedbackFor, keywordTask, setUpRunningHarness, waitForStatus, type Harness } from './harness';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await setUpRunningHarness();
+}, 60_000);
+afterAll(() => h?.stop());
+
+const CANARY = { share: 0.3, window: 12_000, minSamples: 10 };
+
+/** Starts a learner with a canary in its spec, asks for a cycle, and waits until the canary serves. */
+async function canaryRunning(task: string): Promise<{ handle: WorkflowHandle<typeof learner>; baseline: string; candidate: string }> {
+  const spec = keywordTask(task, h.double.baseURL, {
+    triggers: { corrections: 1_000 },
+    // These tests are about the canary: a loaded machine's latency must not keep the candidate out at the gate.
+    gate: { maxLatencyIncreaseMs: 60_000, rejectLatencyIncreaseMs: 120_000 },
+    canary: CANARY,
+  });
+  const handle = await h.env.client.workflow.start(learner, { taskQueue: h.taskQueue, workflowId: learnerWorkflowId(task), args: [spec] });
+  const baseline = (await waitForStatus(handle, (s) => s.activeVersion !== null)).activeVersion as string;
+  await handle.executeUpdate(optimizeNowUpdate, { args: [{ reason: 'test' }] });
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const { active, canary } = await h.store.routing(task);
+    if (canary) {
+      expect(active).toBe(baseline);
+      expect(canary.share).toBe(CANARY.share);
+      // The rollout measures from just after it set the pointer: let its clock pass before feedback arrives.
+      await new Promise((r) => setTimeout(r, 1_000));
+      return { handle, baseline, candidate: canary.versionId };
+    }
+    if (Date.now() > deadline) throw new Error(`no canary for ${task}: ${JSON.stringify(await h.store.registryHistory(task))}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Feedback on one arm: `right` of `n` answers confirmed, the rest corrected. */
+async function judge(handle: WorkflowHandle, versionId: string, seed: number, n: number, right: number): Promise<void> {
+  for (let i = 0; i < n; i++) await handle.signal(feedbackSignal, feedbackFor(i, { seed, versionId, confirm: i < right }));
+}
+
+const finished = (s: { cycles: { decision: string }[] }): boolean => s.cycles[0] !== undefined && s.cycles[0].decision !== 'running';
+const canaryMoves = async (task: string) =>
+  (await h.store.registryHistory(task)).filter((e) => e.pointer === 'canary').map((e) => ({ to: e.toVersion, reason: e.reason }));
+
+it('rolls back a candidate that does worse live than the active version, and never promotes it', async () => {
+  const { handle, baseline, candidate } = await canaryRunning('canary-worse');
+  await judge(handle, baseline, 700, 30, 27);
+  await judge(handle, candidate, 701, 15, 3);
+
+  const done = await waitForStatus(handle, finished, 60_000);
+  expect(done.cycles[0]).toMatchObject({ decision: 'rolled-back', candidateVersion: candidate });
+  expect(done.cycles[0]?.reason).toMatch(/; canary rolled back: live accuracy -70\.0 pts \(canary 20\.0% on 15 vs active 90\.0% on 30\), two-proportion p = [\d.e-]+ < 0\.05$/);
+  expect(await h.store.routing('canary-worse')).toEqual({ active: baseline, canary: null });
+  expect((await h.store.registryHistory('canary-worse')).filter((e) => e.pointer === 'active')).toHaveLength(1);
+  expect(await canaryMoves('canary-worse')).toEqual([
+    { to: candidate, reason: 'canary: 30.0% of traffic for 12s' },
+    { to: null, reason: expect.stringMatching(/^canary rolled back: /) },
+  ]);
+  await handle.terminate('test done');
+}, 120_000);
+
+it('promotes a candidate that does better live to all traffic', async () => {
+  const { handle, baseline, candidate } = await canaryRunning('canary-better');
+  await judge(handle, baseline, 710, 30, 15);
+  await judge(handle, candidate, 711, 15, 15);
+
+  const done = await waitForStatus(handle, finished, 60_000);
+  expect(done.cycles[0]).toMatchObject({ decision: 'promoted', candidateVersion: candidate });
+  expect(done.cycles[0]?.reason).toMatch(/; canary passed: live accuracy \+50\.0 pts \(canary 100\.0% on 15 vs active 50\.0% on 30\), two-proportion p = [\d.e-]+, not significantly worse; /);
+  expect(await h.store.routing('canary-better')).toEqual({ active: candidate, canary: null });
+  expect(await canaryMoves('canary-better')).toEqual([
+    { to: candidate, reason: 'canary: 30.0% of traffic for 12s' },
+    { to: null, reason: 'canary promoted to all traffic' },
+  ]);
+  await handle.terminate('test done');
+}, 120_000);
+
+it('cancelling the rollout mid-canary sends all traffic back to the active version', async () => {
+  const { handle, baseline, candidate } = await canaryRunning('canary-cancel');
+  await h.env.client.workflow.getHandle(rolloutWorkflowId(cycleWorkflowId(learnerWorkflowId('canary-cancel'), 1))).cancel();
+
+  const done = await waitForStatus(handle, finished, 60_000);
+  expect(done.cycles[0]).toMatchObject({ decision: 'failed', reason: expect.stringMatching(/^cancelled/) });
+  expect(await h.store.routing('canary-cancel')).toEqual({ active: baseline, canary: null });
+  expect(await canaryMoves('canary-cancel')).toEqual([
+    { to: candidate, reason: 'canary: 30.0% of traffic for 12s' },
+    { to: null, reason: 'rollout cancelled during the canary' },
+  ]);
+  expect((await h.store.registryHistory('canary-cancel')).filter((e) => e.pointer === 'active')).toHaveLength(1);
+  await handle.terminate('test done');
+}, 120_000);
