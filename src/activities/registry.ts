@@ -27,6 +27,8 @@ export function registryActivities({ store }: Deps): Pick<KkachiActivities, 'ens
     async ensureBaseline(rawSpec) {
       const spec = parseTaskSpec(rawSpec);
       const artifact = baselineArtifact(spec);
+      // Serving reads it to reach the task's LM and to start the learner when feedback arrives first.
+      await store.putTaskSpec(spec.name, rawSpec);
       await store.putProgram(spec.name, artifact);
       // Losing this race to another worker is fine: the task then has an active version either way.
       await store.compareAndSetActive(spec.name, { expected: null, next: artifact.id, actor: 'kkachi', reason: 'baseline' });

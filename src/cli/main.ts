@@ -7,6 +7,7 @@ import { demoCommand } from './commands/demo';
 import { evalCommand } from './commands/eval';
 import { modelFetchCommand } from './commands/model-fetch';
 import { modelServeCommand } from './commands/model-serve';
+import { serveCommand } from './commands/serve';
 import { taskFeedbackCommand } from './commands/task-feedback';
 import { taskRollbackCommand } from './commands/task-rollback';
 import { taskStartCommand } from './commands/task-start';
@@ -16,6 +17,7 @@ export const COMMANDS: readonly Command[] = [
   demoCommand,
   modelFetchCommand,
   modelServeCommand,
+  serveCommand,
   taskStartCommand,
   taskFeedbackCommand,
   taskStatusCommand,

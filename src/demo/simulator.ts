@@ -54,7 +54,7 @@ export class FeedbackSimulator {
     const example = this.options.pool[this.cursor];
     if (!example) return null;
     // One user request per pool sentence: an id derived from it keeps runs reproducible.
-    const served = await this.options.predictor.predict(example.inputs, `user-${example.id}`);
+    const served = await this.options.predictor.predict(example.inputs, { predictionId: `user-${example.id}` });
     // Consumed only once a version answered (before the baseline is deployed nobody can).
     this.cursor += 1;
     if (!served.prediction.ok) {

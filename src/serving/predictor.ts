@@ -1,7 +1,8 @@
 /**
- * Serving: predicts with whatever version the registry's `active` pointer names for a task. The
- * pointer is read on every call (one indexed store read), so a promotion or rollback takes effect on
- * the very next prediction with no restart and no request ever served by a half-loaded program.
+ * Serving: predicts with the version `chooseVersion` names for the request (the registry's `active`
+ * pointer today). The choice is made once per request, at its start, so a promotion or rollback
+ * takes effect on the next prediction with no restart, and no request is ever served by a
+ * half-loaded program or switches version midway.
  */
 import { randomUUID } from 'node:crypto';
 import type { ProgramArtifact } from '../core/artifact';
@@ -9,6 +10,7 @@ import type { LM } from '../core/lm/types';
 import { predict } from '../core/program';
 import type { Fields, Prediction } from '../core/types';
 import type { Store } from '../store/types';
+import { chooseVersion } from './versions';
 
 /** The part of the store serving needs: read-only, so N replicas can share one registry. */
 export type ServingStore = Pick<Store, 'getPointers' | 'getProgram'>;
@@ -19,6 +21,15 @@ export interface Served {
   /** The version that answered; feedback on it is attributed to this version. */
   versionId: string;
   prediction: Prediction;
+  /** Wall time of the whole prediction: version choice, program load and the LM call. */
+  latencyMs: number;
+}
+
+export interface PredictRequest {
+  /** Defaults to a random UUID; callers with their own request ids pass them. */
+  predictionId?: string;
+  /** Who is asking (a caller or user id): requests with one key see one version. Defaults to the prediction id. */
+  key?: string;
 }
 
 export interface PredictorOptions {
@@ -43,19 +54,19 @@ export class Predictor {
 
   constructor(private readonly options: PredictorOptions) {}
 
-  /** The version the registry says is active now. */
-  async activeVersion(): Promise<string> {
-    const { active } = await this.options.store.getPointers(this.options.task);
-    if (!active) throw new NoActiveVersionError(this.options.task);
-    return active;
+  get task(): string {
+    return this.options.task;
   }
 
   /**
-   * Predicts with the active version; LM and parse failures come back in `prediction`, not as throws.
-   * `predictionId` defaults to a random UUID; callers with their own request ids pass them.
+   * Predicts with the version chosen for the request; LM and parse failures come back in
+   * `prediction`, not as throws. Bad inputs throw a ValidationError naming the field.
    */
-  async predict(inputs: Fields, predictionId: string = randomUUID()): Promise<Served> {
-    const versionId = await this.activeVersion();
+  async predict(inputs: Fields, request: PredictRequest = {}): Promise<Served> {
+    const started = performance.now();
+    const predictionId = request.predictionId ?? randomUUID();
+    const versionId = await chooseVersion(this.options.store, this.options.task, request.key ?? predictionId);
+    if (!versionId) throw new NoActiveVersionError(this.options.task);
     const artifact = await this.load(versionId);
     if (this.servedVersion !== versionId) {
       const from = this.servedVersion;
@@ -63,7 +74,7 @@ export class Predictor {
       this.options.onSwap?.(from, versionId);
     }
     const prediction = await predict(artifact.program, inputs, this.options.lm);
-    return { predictionId, versionId, prediction };
+    return { predictionId, versionId, prediction, latencyMs: performance.now() - started };
   }
 
   private async load(versionId: string): Promise<ProgramArtifact> {

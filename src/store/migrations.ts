@@ -93,6 +93,36 @@ export const MIGRATIONS: readonly Migration[] = [
   ALTER TABLE registry ADD COLUMN canary_share DOUBLE PRECISION;
   ${allowCanaryPointer(d)}
   `,
+  (d) => `
+  -- The spec each task's learner was started with, so serving can reach its LM and start its learner.
+  CREATE TABLE task_specs (
+    task       TEXT PRIMARY KEY,
+    spec       TEXT NOT NULL,
+    updated_at ${d.int} NOT NULL
+  );
+
+  -- Every prediction served over HTTP, so feedback can name it by id alone.
+  CREATE TABLE predictions (
+    task       TEXT NOT NULL,
+    id         TEXT NOT NULL,
+    version_id TEXT NOT NULL,
+    inputs     TEXT NOT NULL,
+    outputs    TEXT,
+    error      TEXT,
+    latency_ms DOUBLE PRECISION NOT NULL,
+    created_at ${d.int} NOT NULL,
+    PRIMARY KEY (task, id)
+  );
+  CREATE INDEX predictions_version ON predictions (task, version_id, created_at);
+
+  -- Feedback that serving handed to Temporal: answers "duplicate" at the edge (the learner dedupes too).
+  CREATE TABLE feedback_receipts (
+    task          TEXT NOT NULL,
+    prediction_id TEXT NOT NULL,
+    received_at   ${d.int} NOT NULL,
+    PRIMARY KEY (task, prediction_id)
+  );
+  `,
 ];
 
 /** Widens registry_history's pointer CHECK; SQLite cannot alter a constraint, so it rebuilds the table. */

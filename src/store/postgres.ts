@@ -20,14 +20,21 @@ import {
   feedbackFromRow,
   feedbackToRow,
   historyFromRow,
+  LATENCY_SAMPLE,
   NO_POINTERS,
+  predictionFromRow,
+  predictionToRow,
   routingFromRow,
+  servingStatsFrom,
   unknownProgram,
   unknownVersion,
   versionsFromRows,
   type FeedbackRow,
   type HistoryRow,
+  type JudgedCount,
+  type PredictionRow,
   type RoutingRow,
+  type ServedCount,
   type VersionRow,
 } from './rows';
 import type {
@@ -39,11 +46,13 @@ import type {
   HistoryEntry,
   PointerMove,
   Pointers,
+  PredictionLogEntry,
   Routing,
   Store,
   StoredReport,
   StoreOptions,
   VersionRecord,
+  VersionServingStats,
 } from './types';
 
 /** Whether a store location names a PostgreSQL database rather than a SQLite file. */
@@ -306,6 +315,82 @@ export class PostgresStore implements Store {
 
   async registryHistory(task: string): Promise<HistoryEntry[]> {
     return history(this.pool, task);
+  }
+
+  // ── task specs ─────────────────────────────────────────────────────────────────────────────────
+
+  async putTaskSpec(task: string, spec: unknown): Promise<void> {
+    await this.pool.query(
+      'INSERT INTO task_specs (task, spec, updated_at) VALUES ($1, $2, $3) ON CONFLICT (task) DO UPDATE SET spec = excluded.spec, updated_at = excluded.updated_at',
+      [task, JSON.stringify(spec), this.now()],
+    );
+  }
+
+  async getTaskSpec(task: string): Promise<unknown> {
+    const { rows } = await this.pool.query<{ spec: string }>('SELECT spec FROM task_specs WHERE task = $1', [task]);
+    return rows[0] ? JSON.parse(rows[0].spec) : null;
+  }
+
+  async listTasks(): Promise<string[]> {
+    const { rows } = await this.pool.query<{ task: string }>('SELECT task FROM task_specs UNION SELECT task FROM registry ORDER BY task');
+    return rows.map((r) => r.task);
+  }
+
+  // ── prediction log ─────────────────────────────────────────────────────────────────────────────
+
+  /** One statement for the batch. */
+  async logPredictions(entries: readonly PredictionLogEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    const rows = entries.map(predictionToRow);
+    const column = <K extends keyof PredictionRow>(key: K) => rows.map((r) => r[key]);
+    await this.pool.query(
+      `INSERT INTO predictions (task, id, version_id, inputs, outputs, error, latency_ms, created_at)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::double precision[], $8::bigint[])
+       ON CONFLICT (task, id) DO NOTHING`,
+      [column('task'), column('id'), column('version_id'), column('inputs'), column('outputs'), column('error'), column('latency_ms'), column('created_at')],
+    );
+  }
+
+  async getPrediction(task: string, predictionId: string): Promise<PredictionLogEntry | null> {
+    const { rows } = await this.pool.query<PredictionRow>('SELECT * FROM predictions WHERE task = $1 AND id = $2', [task, predictionId]);
+    return rows[0] ? predictionFromRow(rows[0]) : null;
+  }
+
+  async recordFeedbackReceipts(task: string, predictionIds: readonly string[]): Promise<string[]> {
+    if (predictionIds.length === 0) return [];
+    const { rows } = await this.pool.query<{ prediction_id: string }>(
+      `INSERT INTO feedback_receipts (task, prediction_id, received_at)
+       SELECT $1, id, $3 FROM unnest($2::text[]) AS r (id)
+       ON CONFLICT (task, prediction_id) DO NOTHING RETURNING prediction_id`,
+      [task, [...predictionIds], this.now()],
+    );
+    const recorded = new Set(rows.map((r) => r.prediction_id));
+    return predictionIds.filter((id) => recorded.has(id));
+  }
+
+  async hasFeedbackReceipt(task: string, predictionId: string): Promise<boolean> {
+    const { rowCount } = await this.pool.query('SELECT 1 FROM feedback_receipts WHERE task = $1 AND prediction_id = $2', [task, predictionId]);
+    return Boolean(rowCount);
+  }
+
+  async servingStats(task: string): Promise<VersionServingStats[]> {
+    const [served, judged, sampled] = await Promise.all([
+      this.pool.query<ServedCount>(
+        'SELECT version_id, COUNT(*) AS n, COALESCE(SUM(CASE WHEN error IS NULL THEN 0 ELSE 1 END), 0) AS failures FROM predictions WHERE task = $1 GROUP BY version_id',
+        [task],
+      ),
+      this.pool.query<JudgedCount>(
+        'SELECT version_id, COUNT(*) AS n, COALESCE(SUM(is_correction), 0) AS corrections FROM feedback WHERE task = $1 AND version_id IS NOT NULL GROUP BY version_id',
+        [task],
+      ),
+      this.pool.query<{ version_id: string; latency_ms: number }>(
+        `SELECT version_id, latency_ms FROM (
+           SELECT version_id, latency_ms, ROW_NUMBER() OVER (PARTITION BY version_id ORDER BY created_at DESC) AS k FROM predictions WHERE task = $1
+         ) AS recent WHERE k <= $2`,
+        [task, LATENCY_SAMPLE],
+      ),
+    ]);
+    return servingStatsFrom(served.rows, judged.rows, (versionId) => sampled.rows.filter((r) => r.version_id === versionId).map((r) => r.latency_ms));
   }
 
   private async appendHistory(db: PoolClient, entry: Omit<HistoryEntry, 'at'>): Promise<void> {

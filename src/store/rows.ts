@@ -2,8 +2,9 @@
 import { parseArtifact, type ProgramArtifact } from '../core/artifact';
 import { contentHash } from '../core/canonical';
 import { isCorrection } from '../core/correction';
+import { percentile } from '../core/stats/percentile';
 import type { FeedbackRecord } from '../core/types';
-import type { DatasetContent, DatasetSnapshot, HistoryEntry, Pointers, Routing, VersionRecord } from './types';
+import type { DatasetContent, DatasetSnapshot, HistoryEntry, Pointers, PredictionLogEntry, Routing, VersionRecord, VersionServingStats } from './types';
 
 export const NO_POINTERS: Pointers = { active: null, previous: null, candidate: null };
 
@@ -113,4 +114,79 @@ export interface RoutingRow {
 export function routingFromRow(row: RoutingRow | undefined): Routing {
   if (!row) return { active: null, canary: null };
   return { active: row.active, canary: row.canary === null ? null : { versionId: row.canary, share: Number(row.canary_share ?? 0) } };
+}
+
+export interface PredictionRow {
+  task: string;
+  id: string;
+  version_id: string;
+  inputs: string;
+  outputs: string | null;
+  error: string | null;
+  latency_ms: number;
+  created_at: number;
+}
+
+export function predictionToRow(e: PredictionLogEntry): PredictionRow {
+  return {
+    task: e.task,
+    id: e.predictionId,
+    version_id: e.versionId,
+    inputs: JSON.stringify(e.inputs),
+    outputs: e.outputs === null ? null : JSON.stringify(e.outputs),
+    error: e.error,
+    latency_ms: e.latencyMs,
+    created_at: e.createdAt,
+  };
+}
+
+export function predictionFromRow(r: PredictionRow): PredictionLogEntry {
+  return {
+    predictionId: r.id,
+    task: r.task,
+    versionId: r.version_id,
+    inputs: JSON.parse(r.inputs),
+    outputs: r.outputs === null ? null : JSON.parse(r.outputs),
+    error: r.error,
+    latencyMs: Number(r.latency_ms),
+    createdAt: Number(r.created_at),
+  };
+}
+
+/** Latency percentiles of a version are computed over at most this many of its latest predictions. */
+export const LATENCY_SAMPLE = 10_000;
+
+/** Per version: predictions served (and failed), feedback persisted (and corrections). */
+export interface ServedCount {
+  version_id: string;
+  n: number;
+  failures: number;
+}
+export interface JudgedCount {
+  version_id: string;
+  n: number;
+  corrections: number;
+}
+
+/** The seed's monitoring numbers per version, from the two counts and each version's latency sample. */
+export function servingStatsFrom(served: ServedCount[], judged: JudgedCount[], latencies: (versionId: string) => number[]): VersionServingStats[] {
+  const versions = [...new Set([...served.map((r) => r.version_id), ...judged.map((r) => r.version_id)])].sort();
+  return versions.map((versionId) => {
+    const s = served.find((r) => r.version_id === versionId);
+    const j = judged.find((r) => r.version_id === versionId);
+    const predictions = Number(s?.n ?? 0);
+    const feedback = Number(j?.n ?? 0);
+    const corrections = Number(j?.corrections ?? 0);
+    const sample = latencies(versionId);
+    return {
+      versionId,
+      predictions,
+      failures: Number(s?.failures ?? 0),
+      latency: sample.length === 0 ? null : { meanMs: sample.reduce((a, b) => a + b, 0) / sample.length, p50Ms: percentile(sample, 50), p95Ms: percentile(sample, 95) },
+      feedback,
+      corrections,
+      feedbackRate: predictions === 0 ? null : corrections / predictions,
+      liveAccuracy: feedback === 0 ? null : (feedback - corrections) / feedback,
+    };
+  });
 }

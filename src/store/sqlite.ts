@@ -18,7 +18,11 @@ import {
   feedbackFromRow,
   feedbackToRow,
   historyFromRow,
+  LATENCY_SAMPLE,
   NO_POINTERS,
+  predictionFromRow,
+  predictionToRow,
+  servingStatsFrom,
   unknownProgram,
   unknownVersion,
   routingFromRow,
@@ -27,6 +31,9 @@ import {
   type HistoryRow,
   type RoutingRow,
   type VersionRow,
+  type JudgedCount,
+  type PredictionRow,
+  type ServedCount,
 } from './rows';
 import type {
   Canary,
@@ -37,11 +44,13 @@ import type {
   HistoryEntry,
   PointerMove,
   Pointers,
+  PredictionLogEntry,
   Routing,
   Store,
   StoredReport,
   StoreOptions,
   VersionRecord,
+  VersionServingStats,
 } from './types';
 
 /** Opens (creating and migrating) the SQLite store at `path`, or an in-memory one for ':memory:'. */
@@ -51,6 +60,7 @@ export function openSqliteStore(path: string, options: StoreOptions = {}): Sqlit
   db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5_000))}`);
   // WAL: readers (serving) never block the writer (activities) and vice versa.
   if (path !== ':memory:') db.pragma('journal_mode = WAL');
+  db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
   db.pragma('foreign_keys = ON');
   migrateSqlite(db);
   return new SqliteStore(db, options.now ?? Date.now);
@@ -262,6 +272,62 @@ export class SqliteStore implements Store {
   private rolledBackVersions(task: string): string[] {
     const rows = this.db.prepare('SELECT version_id FROM task_versions WHERE task = ? AND rolled_back_at IS NOT NULL').all(task) as { version_id: string }[];
     return rows.map((r) => r.version_id);
+  }
+
+  // ── task specs and versions ────────────────────────────────────────────────────────────────────
+
+  async putTaskSpec(task: string, spec: unknown): Promise<void> {
+    this.db
+      .prepare('INSERT INTO task_specs (task, spec, updated_at) VALUES (?, ?, ?) ON CONFLICT (task) DO UPDATE SET spec = excluded.spec, updated_at = excluded.updated_at')
+      .run(task, JSON.stringify(spec), this.now());
+  }
+
+  async getTaskSpec(task: string): Promise<unknown> {
+    const row = this.db.prepare('SELECT spec FROM task_specs WHERE task = ?').get(task) as { spec: string } | undefined;
+    return row ? JSON.parse(row.spec) : null;
+  }
+
+  async listTasks(): Promise<string[]> {
+    const rows = this.db.prepare('SELECT task FROM task_specs UNION SELECT task FROM registry ORDER BY task').all() as { task: string }[];
+    return rows.map((r) => r.task);
+  }
+
+  // ── prediction log ─────────────────────────────────────────────────────────────────────────────
+
+  async logPredictions(entries: readonly PredictionLogEntry[]): Promise<void> {
+    const insert = this.db.prepare(
+      `INSERT OR IGNORE INTO predictions (task, id, version_id, inputs, outputs, error, latency_ms, created_at)
+       VALUES (@task, @id, @version_id, @inputs, @outputs, @error, @latency_ms, @created_at)`,
+    );
+    this.db.transaction(() => {
+      for (const e of entries) insert.run(predictionToRow(e));
+    }).immediate();
+  }
+
+  async getPrediction(task: string, predictionId: string): Promise<PredictionLogEntry | null> {
+    const row = this.db.prepare('SELECT * FROM predictions WHERE task = ? AND id = ?').get(task, predictionId) as PredictionRow | undefined;
+    return row ? predictionFromRow(row) : null;
+  }
+
+  async recordFeedbackReceipts(task: string, predictionIds: readonly string[]): Promise<string[]> {
+    const insert = this.db.prepare('INSERT OR IGNORE INTO feedback_receipts (task, prediction_id, received_at) VALUES (?, ?, ?)');
+    const at = this.now();
+    return this.db.transaction(() => predictionIds.filter((id) => insert.run(task, id, at).changes === 1)).immediate();
+  }
+
+  async hasFeedbackReceipt(task: string, predictionId: string): Promise<boolean> {
+    return this.db.prepare('SELECT 1 FROM feedback_receipts WHERE task = ? AND prediction_id = ?').get(task, predictionId) !== undefined;
+  }
+
+  async servingStats(task: string): Promise<VersionServingStats[]> {
+    const served = this.db
+      .prepare('SELECT version_id, COUNT(*) AS n, COALESCE(SUM(CASE WHEN error IS NULL THEN 0 ELSE 1 END), 0) AS failures FROM predictions WHERE task = ? GROUP BY version_id')
+      .all(task) as ServedCount[];
+    const judged = this.db
+      .prepare('SELECT version_id, COUNT(*) AS n, COALESCE(SUM(is_correction), 0) AS corrections FROM feedback WHERE task = ? AND version_id IS NOT NULL GROUP BY version_id')
+      .all(task) as JudgedCount[];
+    const latencies = this.db.prepare('SELECT latency_ms FROM predictions WHERE task = ? AND version_id = ? ORDER BY created_at DESC LIMIT ?');
+    return servingStatsFrom(served, judged, (versionId) => (latencies.all(task, versionId, LATENCY_SAMPLE) as { latency_ms: number }[]).map((r) => r.latency_ms));
   }
 
   private pointers(task: string): Pointers {

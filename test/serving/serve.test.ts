@@ -1,0 +1,156 @@
+/**
+ * `kkachi serve` over real HTTP, with a real Temporal dev server, a real worker and learner, the real
+ * store and the LM double: predictions (logged, by the active version), feedback (by prediction id or
+ * full payload, 400/404/401/413, duplicates counted once), task status, health and readiness.
+ */
+import { makeExamples } from '../support/keyword-world';
+import { setUpRunningHarness, waitForStatus, type Harness } from '../workflows/harness';
+import { serve, startLearner, type Served } from './support';
+
+let h: Harness;
+let s: Served;
+let baseline: string;
+let learnerHandle: Awaited<ReturnType<typeof startLearner>>['handle'];
+const texts = makeExamples(400, 900).map((e) => e.inputs.text as string);
+
+beforeAll(async () => {
+  h = await setUpRunningHarness();
+  ({ handle: learnerHandle, baseline } = await startLearner(h, 'served'));
+  s = await serve(h);
+}, 90_000);
+afterAll(async () => {
+  await s?.close();
+  await h?.stop();
+});
+
+const predict = (text: string, extra: Record<string, unknown> = {}) => s.call('POST', '/v1/tasks/served/predict', { inputs: { text }, ...extra });
+
+describe('predict', () => {
+  it('answers with the active version and logs the prediction', async () => {
+    const res = await predict(texts[0] as string);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ predictionId: expect.any(String), versionId: baseline, outputs: { sentiment: expect.stringMatching(/^(positive|negative)$/) }, latencyMs: expect.any(Number) });
+    const logged = await s.store.getPrediction('served', res.body.predictionId);
+    expect(logged).toMatchObject({ versionId: baseline, inputs: { text: texts[0] }, outputs: res.body.outputs, error: null });
+  });
+
+  it('refuses bad inputs naming the field, and unknown tasks', async () => {
+    const missing = await s.call('POST', '/v1/tasks/served/predict', { inputs: {} });
+    expect(missing.status).toBe(400);
+    expect(missing.body.error).toMatchObject({ code: 'invalid_request', field: 'inputs.text' });
+    const extra = await s.call('POST', '/v1/tasks/served/predict', { inputs: { text: 'x' }, colour: 'red' });
+    expect(extra.status).toBe(400);
+    expect(extra.body.error.field).toBe('colour');
+    const notJson = await s.call('POST', '/v1/tasks/served/predict', '{"inputs":');
+    expect(notJson.status).toBe(400);
+    const unknown = await s.call('POST', '/v1/tasks/nope/predict', { inputs: { text: 'x' } });
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error.code).toBe('unknown_task');
+  });
+});
+
+describe('auth and limits', () => {
+  it('needs the bearer token on /v1/* (401 without it or with a wrong one), not on health checks', async () => {
+    const none = await s.call('POST', '/v1/tasks/served/predict', { inputs: { text: 'x' } }, { authorization: '' });
+    expect(none.status).toBe(401);
+    expect(none.headers.get('www-authenticate')).toBe('Bearer');
+    const wrong = await s.call('GET', '/v1/tasks', undefined, { authorization: 'Bearer test-token-5f2d' });
+    expect(wrong.status).toBe(401);
+    const noFeedback = await s.call('POST', '/v1/tasks/served/feedback', { predictionId: 'x', correct: { sentiment: 'positive' } }, { authorization: '' });
+    expect(noFeedback.status).toBe(401);
+    expect((await s.call('GET', '/healthz', undefined, { authorization: '' })).status).toBe(200);
+  });
+
+  it('answers 413 to a body over the limit', async () => {
+    const res = await predict('x'.repeat(3 * 1024 * 1024));
+    expect(res.status).toBe(413);
+  });
+});
+
+describe('feedback', () => {
+  it('takes feedback by prediction id once Temporal has it; a repeat is a duplicate, counted once', async () => {
+    const p = await predict(texts[1] as string);
+    const wrong = p.body.outputs.sentiment === 'positive' ? 'negative' : 'positive';
+    const first = await s.call('POST', '/v1/tasks/served/feedback', { predictionId: p.body.predictionId, correct: { sentiment: wrong } });
+    expect(first.status).toBe(202);
+    expect(first.body).toEqual({ predictionId: p.body.predictionId, accepted: true, duplicate: false });
+    const again = await s.call('POST', '/v1/tasks/served/feedback', { predictionId: p.body.predictionId, correct: { sentiment: wrong } });
+    expect(again.status).toBe(202);
+    expect(again.body).toEqual({ predictionId: p.body.predictionId, accepted: false, duplicate: true });
+
+    const status = await waitForStatus(learnerHandle, (st) => st.counters.received >= 1 && st.buffered === 0);
+    expect(status.counters).toMatchObject({ received: 1, corrections: 1, rejected: 0 });
+    const stored = (await h.store.listFeedback('served')).filter((r) => r.predictionId === p.body.predictionId);
+    expect(stored).toEqual([expect.objectContaining({ input: { text: texts[1] }, predicted: p.body.outputs, correct: { sentiment: wrong }, versionId: baseline })]);
+  });
+
+  it('refuses bad bodies with 400 naming the field, unknown prediction ids with 404', async () => {
+    const p = await predict(texts[2] as string);
+    const cases: [unknown, string][] = [
+      [{ correct: { sentiment: 'positive' } }, 'predictionId'],
+      [{ predictionId: p.body.predictionId }, 'correct'],
+      [{ predictionId: p.body.predictionId, correct: { sentiment: 'meh' } }, 'correct.sentiment'],
+      [{ predictionId: p.body.predictionId, correct: { sentiment: 'positive', mood: 'x' } }, 'correct.mood'],
+      [{ predictionId: 'elsewhere-1', correct: { sentiment: 'positive' }, input: { text: 'hi' } }, 'predicted'],
+      [{ predictionId: 'elsewhere-1', correct: { sentiment: 'positive' }, input: { txt: 'hi' }, predicted: { sentiment: 'negative' } }, 'input.text'],
+      [{ predictionId: p.body.predictionId, correct: { sentiment: 'positive' }, extra: 1 }, 'extra'],
+    ];
+    for (const [body, field] of cases) {
+      const res = await s.call('POST', '/v1/tasks/served/feedback', body);
+      expect({ field, status: res.status, got: res.body.error?.field }).toEqual({ field, status: 400, got: field });
+      expect(res.body.error.message).toContain(field);
+    }
+    const unknownId = await s.call('POST', '/v1/tasks/served/feedback', { predictionId: 'never-made', correct: { sentiment: 'positive' } });
+    expect(unknownId.status).toBe(404);
+    expect(unknownId.body.error).toMatchObject({ code: 'unknown_prediction', field: 'predictionId' });
+    const unknownTask = await s.call('POST', '/v1/tasks/nope/feedback', { predictionId: p.body.predictionId, correct: { sentiment: 'positive' } });
+    expect(unknownTask.status).toBe(404);
+  });
+
+  it('takes a batch (by id and full payloads) and counts every record once, duplicates included', async () => {
+    const preds = await Promise.all(texts.slice(10, 210).map((t) => predict(t)));
+    expect(preds.every((p) => p.status === 200)).toBe(true);
+    const before = (await waitForStatus(learnerHandle, (st) => st.buffered === 0)).counters;
+    const records: unknown[] = preds.map((p) => ({ predictionId: p.body.predictionId, correct: p.body.outputs }));
+    records.push({ predictionId: 'made-elsewhere-1', input: { text: 'Review 1: the zorp' }, predicted: { sentiment: 'negative' }, correct: { sentiment: 'positive' } });
+    records.push(records[0]); // repeated within the request
+    const res = await s.call('POST', '/v1/tasks/served/feedback/batch', { records });
+    expect(res.status).toBe(202);
+    expect(res.body).toMatchObject({ accepted: 201, duplicate: 1 });
+    const again = await s.call('POST', '/v1/tasks/served/feedback/batch', { records: records.slice(0, 50) });
+    expect(again.body).toMatchObject({ accepted: 0, duplicate: 50 });
+
+    const after = await waitForStatus(learnerHandle, (st) => st.counters.received === before.received + 201 && st.buffered === 0);
+    expect(after.counters.corrections).toBe(before.corrections + 1);
+    expect((await h.store.listFeedback('served')).filter((r) => r.predictionId === 'made-elsewhere-1')).toHaveLength(1);
+
+    const bad = await s.call('POST', '/v1/tasks/served/feedback/batch', { records: [records[1], { predictionId: 'x', correct: { sentiment: 'nope' } }] });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.field).toBe('records.1.correct.sentiment');
+    const tooMany = await s.call('POST', '/v1/tasks/served/feedback/batch', { records: Array.from({ length: 1_001 }, () => records[1]) });
+    expect(tooMany.status).toBe(400);
+    expect(tooMany.body.error.field).toBe('records');
+  });
+});
+
+describe('tasks, health and readiness', () => {
+  it('lists tasks and shows one with its versions, learner status and live metrics', async () => {
+    const list = await s.call('GET', '/v1/tasks');
+    expect(list.body.tasks).toEqual([{ name: 'served', activeVersion: baseline }]);
+    const task = await s.call('GET', '/v1/tasks/served');
+    expect(task.status).toBe(200);
+    expect(task.body).toMatchObject({ task: 'served', active: baseline, previous: null, candidate: null, learner: { task: 'served', activeVersion: baseline } });
+    expect(task.body.versions).toEqual([expect.objectContaining({ versionId: baseline, createdAt: expect.any(Number), rolledBack: null })]);
+    const [m] = task.body.metrics;
+    expect(m).toMatchObject({ versionId: baseline, predictions: (await s.store.servingStats('served'))[0]?.predictions });
+    expect(m.predictions).toBeGreaterThan(200);
+    expect(m.feedbackRate).toBeCloseTo(m.corrections / m.predictions, 10);
+    expect(m.latency.p50Ms).toBeGreaterThan(0);
+    expect((await s.call('GET', '/v1/tasks/nope')).status).toBe(404);
+  });
+
+  it('is healthy and ready with the store and Temporal up', async () => {
+    expect((await s.call('GET', '/healthz')).body).toEqual({ status: 'ok' });
+    expect((await s.call('GET', '/readyz')).body).toEqual({ status: 'ready', store: 'ok', temporal: 'ok' });
+  });
+});
