@@ -15,7 +15,8 @@ export interface Served {
   server: RunningServer;
   store: Store;
   /** fetch against the server with the test token. */
-  call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Headers }>; // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON of many shapes;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- answers are JSON of many shapes
+  call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Headers }>;
   close(): Promise<void>;
 }
 
