@@ -4,7 +4,7 @@
  * nothing it could still lose; the learner dedupes by prediction id, so a retried delivery counts once.
  */
 import type { Client } from '@temporalio/client';
-import { feedbackSignal, learnerWorkflowId, type FeedbackPayload } from '../contract';
+import { feedbackBatches, feedbackBatchSignal, learnerWorkflowId, type FeedbackPayload } from '../contract';
 import type { ServedTask } from './tasks';
 import { isTemporalUnavailable, TemporalUnavailable } from './temporal-errors';
 
@@ -20,22 +20,20 @@ export interface LearnerTargetOptions {
   timeoutMs: number;
 }
 
-/** Signals running on one connection at once. */
-const PARALLEL_SIGNALS = 16;
-
 /**
- * Signal-with-start to `kkachi-learner-<task>`: the learner is started with the task's stored spec if
- * it is not running, so feedback never waits for an operator.
+ * Signal-with-start of `feedbackBatch` to `kkachi-learner-<task>` (one signal per up to 1,000 records
+ * within the payload bound): the learner is started with the task's stored spec if it is not
+ * running, so feedback never waits for an operator.
  */
 export function learnerTarget({ client, taskQueue, timeoutMs }: LearnerTargetOptions): FeedbackTarget {
   return {
     async deliver(task, records) {
       const workflowId = learnerWorkflowId(task.name);
-      const send = (record: FeedbackPayload) =>
-        client.workflow.signalWithStart('learner', { workflowId, taskQueue, args: [task.rawSpec], signal: feedbackSignal, signalArgs: [record] });
       try {
         await client.connection.withDeadline(Date.now() + timeoutMs, async () => {
-          for (let i = 0; i < records.length; i += PARALLEL_SIGNALS) await Promise.all(records.slice(i, i + PARALLEL_SIGNALS).map(send));
+          for (const batch of feedbackBatches(records)) {
+            await client.workflow.signalWithStart('learner', { workflowId, taskQueue, args: [task.rawSpec], signal: feedbackBatchSignal, signalArgs: [batch] });
+          }
         });
       } catch (err) {
         if (isTemporalUnavailable(err)) throw new TemporalUnavailable(`Temporal is unreachable: ${(err as Error).message.split('\n')[0]}`, { cause: err });

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { parseOrThrow, ValidationError } from '../core/errors';
 import type { Fields } from '../core/types';
 import type { Store } from '../store/types';
-import type { FeedbackPayload } from '../contract';
+import { feedbackSizeProblem, type FeedbackPayload } from '../contract';
 import { Batcher } from './batcher';
 import type { FeedbackTarget } from './feedback-target';
 import type { ServedTask } from './tasks';
@@ -61,6 +61,17 @@ export class FeedbackIngest {
 
   /** The learner's payload for one body; ValidationError / PredictionNotFoundError name the field. */
   async resolve(task: ServedTask, raw: unknown, prefix = ''): Promise<FeedbackPayload> {
+    const payload = await this.payloadOf(task, raw, prefix);
+    // The learner would count an oversized record as rejected; refuse it here, naming its largest field.
+    const oversized = feedbackSizeProblem(payload, task.spec.limits.feedbackBytes);
+    if (oversized) {
+      const field = [prefix, oversized.split(':')[0]].filter(Boolean).join('.');
+      throw new ValidationError(field, prefix ? `${prefix}.${oversized}` : oversized);
+    }
+    return payload;
+  }
+
+  private async payloadOf(task: ServedTask, raw: unknown, prefix: string): Promise<FeedbackPayload> {
     const at = (field: string) => (prefix ? `${prefix}.${field}` : field);
     const body = parseOrThrow(feedbackBodySchema, raw, prefix);
     const correct = parseOrThrow(task.outputs, body.correct, at('correct')) as Fields;

@@ -94,6 +94,7 @@ describe('feedback', () => {
       [{ predictionId: 'elsewhere-1', correct: { sentiment: 'positive' }, input: { text: 'hi' } }, 'predicted'],
       [{ predictionId: 'elsewhere-1', correct: { sentiment: 'positive' }, input: { txt: 'hi' }, predicted: { sentiment: 'negative' } }, 'input.text'],
       [{ predictionId: p.body.predictionId, correct: { sentiment: 'positive' }, extra: 1 }, 'extra'],
+      [{ predictionId: 'elsewhere-2', input: { text: 'x'.repeat(70_000) }, predicted: { sentiment: 'negative' }, correct: { sentiment: 'positive' } }, 'input.text'],
     ];
     for (const [body, field] of cases) {
       const res = await s.call('POST', '/v1/tasks/served/feedback', body);
