@@ -29,13 +29,19 @@ function feedbackExamples(signature: Signature, records: readonly FeedbackRecord
   });
 }
 
-/** Drops examples that are in the holdout by id or by identical inputs, and repeated ids (first wins). */
-function trainingPool(candidates: readonly Example[], holdout: readonly Example[]): Example[] {
+/** Whether an example is in the holdout: the same id, or identical inputs. */
+export function inHoldout(holdout: readonly Example[]): (e: Example) => boolean {
   const heldIds = new Set(holdout.map((e) => e.id));
   const heldInputs = new Set(holdout.map((e) => canonicalJson(e.inputs)));
+  return (e) => heldIds.has(e.id) || heldInputs.has(canonicalJson(e.inputs));
+}
+
+/** Drops examples that are in the holdout by id or by identical inputs, and repeated ids (first wins). */
+function trainingPool(candidates: readonly Example[], holdout: readonly Example[]): Example[] {
+  const held = inHoldout(holdout);
   const seen = new Set<string>();
   return candidates.filter((e) => {
-    if (heldIds.has(e.id) || heldInputs.has(canonicalJson(e.inputs)) || seen.has(e.id)) return false;
+    if (held(e) || seen.has(e.id)) return false;
     seen.add(e.id);
     return true;
   });

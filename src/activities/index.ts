@@ -10,6 +10,7 @@ import { withFailureMapping } from './failures';
 import { feedbackActivities } from './feedback';
 import { gateActivities } from './gate';
 import { optimizeActivities } from './optimize';
+import { preflightActivities } from './preflight';
 import { registryActivities } from './registry';
 import type { KkachiActivities } from '../contract';
 
@@ -18,6 +19,7 @@ export type { ActivityDeps } from './deps';
 export function createActivities(options: ActivityDeps): KkachiActivities {
   const deps = resolveDeps(options);
   const activities: KkachiActivities = {
+    ...preflightActivities(deps),
     ...feedbackActivities(deps),
     ...registryActivities(deps),
     ...datasetActivities(deps),

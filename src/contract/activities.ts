@@ -85,6 +85,8 @@ export interface CanaryPointer {
 }
 
 export interface KkachiActivities {
+  /** Data files, mapped columns, non-empty disjoint train/holdout, model or endpoint: throws naming what is wrong. */
+  checkTaskSpec(spec: TaskSpec): Promise<{ train: number; holdout: number }>;
   /** Insert feedback, unique by prediction id; re-delivery is a no-op. */
   persistFeedback(task: string, records: FeedbackRecord[]): Promise<{ inserted: number; duplicates: number }>;
   /** Store the spec's zero-shot program as a version and make it active if the task has none. */

@@ -55,6 +55,7 @@ async function fileExamples(ref: FileRef, signature: Signature, baseDir: string)
   const file = resolveDatasetPath(ref.path, baseDir);
   const name = basename(file);
   const rows = parseRows(await readText(file, ref.path), file);
+  checkColumns(ref, rows, name);
 
   const usable = rows.flatMap((row, index) => (hasAllValues(row, ref) ? [{ row, index }] : []));
   const ordered = ref.shuffleSeed === undefined ? usable : createRng(ref.shuffleSeed).shuffle(usable);
@@ -127,6 +128,18 @@ function checkMapping(side: 'inputs' | 'outputs', mapping: Record<string, string
   }
   for (const field of names) {
     if (!(field in mapping)) throw new ValidationError(`${side}.${field}`, `${side}.${field}: required field is missing (which key of the file holds it?)`);
+  }
+}
+
+/** A mapped column that no row has is a typo in the spec, not rows to skip quietly. */
+function checkColumns(ref: FileRef, rows: readonly RawRow[], name: string): void {
+  if (rows.length === 0) return;
+  for (const [side, mapping] of [['inputs', ref.inputs], ['outputs', ref.outputs]] as const) {
+    for (const [field, column] of Object.entries(mapping)) {
+      if (!rows.some((row) => column in row)) {
+        throw new DatasetError(`${name}: column ${JSON.stringify(column)} (mapped to ${side}.${field}) is in none of its ${rows.length} rows`);
+      }
+    }
   }
 }
 

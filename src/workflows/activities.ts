@@ -27,3 +27,9 @@ export const datasetActivities = proxyActivities<KkachiActivities>({
   startToCloseTimeout: '10 minutes',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
 });
+
+/** The task-spec check reads files and asks the model endpoint; what it finds wrong is not retried. */
+export const checkActivities = proxyActivities<KkachiActivities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 3 },
+});

@@ -41,7 +41,7 @@ import { storeActivities } from './activities';
 import { optimizationCycle } from './cycle';
 import { emptyIntakeState, FeedbackIntake, type IntakeState } from './feedback';
 import { markProgress } from './search-attributes';
-import { requireTaskSpec } from './spec';
+import { requireTaskSpec, requireUsableSpec } from './spec';
 
 /** Cycles kept in state (and shown by `status`). */
 export const MAX_CYCLES = 20;
@@ -62,6 +62,8 @@ export interface LearnerState {
 
 export async function learner(specInput: unknown, carried?: LearnerState): Promise<never> {
   const spec = requireTaskSpec(specInput);
+  // Before the learner takes feedback or shows up as listening; later runs of it were checked already.
+  if (carried === undefined) await requireUsableSpec(spec);
   const task = spec.name;
   const workflowId = workflowInfo().workflowId;
   const state: LearnerState = carried ?? {

@@ -84,9 +84,10 @@ export async function setUpRunningHarness(options: StartTemporalOptions = {}, de
   };
 }
 
-const inline = (n: number, seed: number) => ({
-  examples: makeExamples(n, seed).map(({ id, inputs, outputs }) => ({ id, inputs, outputs })),
-});
+const inline = (examples: Example[]) => ({ examples: examples.map(({ id, inputs, outputs }) => ({ id, inputs, outputs })) });
+const TRAIN = makeExamples(30, 1);
+/** The learner refuses a holdout that shares examples with train: drop the one review both seeds happen to write. */
+const HOLDOUT = makeExamples(40, 2).filter((e) => !TRAIN.some((t) => t.inputs.text === e.inputs.text));
 
 /** A keyword-world task on the LM double: LabeledFewShot demos cover the keywords, so cycles promote. */
 export function keywordTask(name: string, baseURL: string, overrides: Partial<TaskSpecInput> = {}): TaskSpecInput {
@@ -97,7 +98,7 @@ export function keywordTask(name: string, baseURL: string, overrides: Partial<Ta
     metric: { name: 'label_accuracy' },
     lm: { provider: 'openai', model: 'keyword-oracle', baseURL, maxTokens: 32 },
     optimizer: { name: 'LabeledFewShot', config: { k: 16 }, seed: 7 },
-    data: { train: inline(30, 1), holdout: inline(40, 2), valFraction: 0.25 },
+    data: { train: inline(TRAIN), holdout: inline(HOLDOUT), valFraction: 0.25 },
     monitoring: { window: '2s', minSamples: 5, tolerance: 0.1 },
     ...overrides,
   };

@@ -79,6 +79,18 @@ it('fails at once with a field-named message when the task spec is invalid', asy
   expect((cause as ApplicationFailure).message).toMatch(/lm\.model/);
 });
 
+it('fails before it listens when the data cannot work: a holdout that shares examples with train, with the count', async () => {
+  const base = keywordTask('overlap', h.double.baseURL);
+  const handle = await start({ ...base, data: { ...base.data, holdout: base.data.train } });
+  const failure = await handle.result().catch((err: unknown) => err);
+  expect(failure).toBeInstanceOf(WorkflowFailedError);
+  const cause = (failure as WorkflowFailedError).cause as ApplicationFailure;
+  expect(cause.nonRetryable).toBe(true);
+  expect(cause.message).toMatch(/^data\.holdout: shares 30 of its 30 examples with data\.train/);
+  // Nothing was set up for a task that cannot run.
+  expect(await h.store.getPointers('overlap')).toMatchObject({ active: null });
+});
+
 it('refuses an invalid submitFeedback with a field-named error and leaves state untouched', async () => {
   const spec = keywordTask('updates', h.double.baseURL, { triggers: { corrections: 1_000 } });
   const handle = await start(spec);

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { checkTaskSpec } from '../../activities/preflight';
 import { parseTaskSpec } from '../../core/task-spec';
 import { stringFlag, writeJson, type Command } from '../command';
 import { learnerWorkflowId } from '../../contract';
@@ -33,6 +34,8 @@ export const taskStartCommand: Command = {
     const raw = readSpecFile(path.resolve(io.cwd, stringFlag(values, 'spec') as string));
     // Checked here too so a bad spec is an error at the prompt, not a failed workflow to go and find.
     const spec = parseTaskSpec(raw);
+    // Data and model problems too, now rather than at the first cycle (the learner checks again on its worker).
+    await checkTaskSpec(spec, { baseDir: io.cwd, env: io.env });
     const workflowId = learnerWorkflowId(spec.name);
     const session = await connectTemporal(io.env);
     try {
