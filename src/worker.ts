@@ -4,6 +4,7 @@
  * store, connects from the environment, and shuts down gracefully on SIGINT/SIGTERM (the SDK's
  * runtime drains in-flight tasks, then `run()` resolves and the store is closed).
  */
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Runtime, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities } from './activities';
 import type { KkachiActivities } from './contract';
@@ -21,6 +22,8 @@ export interface CreateWorkerOptions {
   /** Activities run at once; LM-bound work is the bottleneck, so keep it small. */
   activityConcurrency?: number;
   config?: TemporalConfig;
+  /** Default: the config's (payload encryption from KKACHI_ENCRYPTION_KEY). */
+  dataConverter?: DataConverter;
 }
 
 /**
@@ -29,7 +32,7 @@ export interface CreateWorkerOptions {
  */
 export async function createWorker(options: CreateWorkerOptions): Promise<Worker> {
   const config = options.config ?? temporalConfig();
-  const connection = options.connection ?? (await NativeConnection.connect({ address: config.address }));
+  const connection = options.connection ?? (await NativeConnection.connect(config.connection));
   const namespace = options.namespace ?? config.namespace;
   const registered = await ensureServerReady(connection, namespace);
   if (registered.length > 0) console.log(`kkachi worker: registered search attributes ${registered.join(', ')} in namespace ${namespace}`);
@@ -38,6 +41,7 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
     namespace,
     taskQueue: options.taskQueue ?? config.taskQueue,
     activities: options.activities,
+    dataConverter: options.dataConverter ?? config.dataConverter,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
     maxConcurrentActivityTaskExecutions: options.activityConcurrency ?? config.activityConcurrency,
   });
@@ -48,7 +52,7 @@ async function main(): Promise<void> {
   const config = temporalConfig();
   const location = storeLocation();
   const store = await openStore(location);
-  const connection = await NativeConnection.connect({ address: config.address });
+  const connection = await NativeConnection.connect(config.connection);
   try {
     const worker = await createWorker({ connection, config, activities: createActivities({ store }) });
     console.log(`kkachi worker: ${config.address} namespace=${config.namespace} queue=${config.taskQueue} activities≤${config.activityConcurrency} store=${redactUrl(location)}`);

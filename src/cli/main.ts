@@ -3,6 +3,7 @@
  * per file; every failure ends as one line on stderr and a non-zero exit code, never a stack trace.
  */
 import { parseCommandArgs, renderHelp, UsageError, type CliIO, type Command } from './command';
+import { codecServerCommand } from './commands/codec-server';
 import { demoCommand } from './commands/demo';
 import { evalCommand } from './commands/eval';
 import { modelFetchCommand } from './commands/model-fetch';
@@ -23,6 +24,7 @@ export const COMMANDS: readonly Command[] = [
   taskStatusCommand,
   taskRollbackCommand,
   evalCommand,
+  codecServerCommand,
 ];
 
 const GROUPS: Record<string, string> = {
@@ -47,7 +49,8 @@ function topHelp(): string {
     listing(COMMANDS),
     '',
     'Run `kkachi <command> --help` for its flags. Environment: KKACHI_HOME (default .kkachi), TEMPORAL_ADDRESS',
-    '(default 127.0.0.1:7233), TEMPORAL_NAMESPACE, KKACHI_TASK_QUEUE, KKACHI_LM, KKACHI_MODEL, OPENAI_BASE_URL, OPENAI_API_KEY.',
+    '(default 127.0.0.1:7233), TEMPORAL_NAMESPACE, TEMPORAL_PROFILE / TEMPORAL_CONFIG_FILE / TEMPORAL_API_KEY / TEMPORAL_TLS_*',
+    '(@temporalio/envconfig), KKACHI_TASK_QUEUE, KKACHI_STORE_URL, KKACHI_ENCRYPTION_KEY, KKACHI_LM, KKACHI_MODEL, OPENAI_BASE_URL, OPENAI_API_KEY.',
     '',
   ].join('\n');
 }

@@ -10,18 +10,18 @@ export interface TemporalSession {
   close(): Promise<void>;
 }
 
-/** Connects to `TEMPORAL_ADDRESS`; an unreachable server is one clear line, not a gRPC trace. */
+/** Connects with the environment's settings (envconfig profile, TLS, API key, encryption); an unreachable server is one clear line. */
 export async function connectTemporal(env: NodeJS.ProcessEnv, connectTimeout: Duration = '5s'): Promise<TemporalSession> {
   const config = temporalConfig(env);
   let connection: Connection;
   try {
-    connection = await Connection.connect({ address: config.address, connectTimeout });
+    connection = await Connection.connect({ ...config.connection, connectTimeout });
   } catch (err) {
     throw new Error(
       `cannot reach Temporal at ${config.address} (${(err as Error).message.split('\n')[0]}); start a dev server with \`npm run temporal\` or set TEMPORAL_ADDRESS`,
     );
   }
-  return { client: new Client({ connection, namespace: config.namespace }), config, close: () => connection.close() };
+  return { client: new Client({ connection, namespace: config.namespace, dataConverter: config.dataConverter }), config, close: () => connection.close() };
 }
 
 export function learnerHandle(session: TemporalSession, task: string): WorkflowHandle {

@@ -128,7 +128,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoOutcome> {
     // A queue of its own: a worker already polling `kkachi` on a shared server (another store, another
     // model) must never pick up this run's activities.
     const config = { ...temporalConfig(env), taskQueue: `${temporalConfig(env).taskQueue}-demo-${runId}` };
-    const server = await ensureTemporalServer({ address: config.address, namespace: config.namespace, home, keep: opts.keepServer, log: say, env });
+    const server = await ensureTemporalServer({ address: config.address, connection: config.connection, namespace: config.namespace, home, keep: opts.keepServer, log: say, env });
     cleanup.push(() => server.stop());
     say(
       server.started
@@ -150,7 +150,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoOutcome> {
     cleanup.push(() => store.close());
 
     installRuntime(say);
-    const workerConnection = await NativeConnection.connect({ address: config.address });
+    const workerConnection = await NativeConnection.connect(config.connection);
     cleanup.push(() => workerConnection.close());
     const worker = await createWorker({
       connection: workerConnection,
@@ -171,7 +171,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoOutcome> {
     });
     say(`worker: in-process on task queue ${config.taskQueue}, store ${storePath}`);
 
-    const connection = await Connection.connect({ address: config.address });
+    const connection = await Connection.connect(config.connection);
     // Long polls (the workflow result) are aborted before the connection closes: a retrying call on a
     // closed channel would otherwise throw from a timer, outside any promise.
     const polls = new AbortController();
@@ -179,7 +179,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoOutcome> {
       polls.abort();
       return connection.close();
     });
-    const client = new Client({ connection, namespace: config.namespace });
+    const client = new Client({ connection, namespace: config.namespace, dataConverter: config.dataConverter });
     const workflowId = `kkachi-demo-${spec.name}-${runId}`;
     const handle = await client.workflow.start<typeof optimizationPipeline>('optimizationPipeline', {
       taskQueue: config.taskQueue,

@@ -8,7 +8,7 @@ import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { Connection } from '@temporalio/client';
+import { Connection, type ConnectionOptions } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { SEARCH_ATTRIBUTE_NAMES } from '../contract';
 
@@ -31,6 +31,8 @@ export interface TemporalServer {
 
 export interface EnsureServerOptions {
   address: string;
+  /** TLS, API key and metadata for a server we did not start (envconfig). */
+  connection: ConnectionOptions & { address: string };
   namespace: string;
   home: string;
   /** Leave a server we start running after `stop()` (detached, with its log under KKACHI_HOME). */
@@ -81,8 +83,8 @@ export async function ensureTemporalCli(): Promise<string> {
 }
 
 /** Registers Kkachi's search attributes on a server that lacks them (a server we did not start). */
-export async function ensureSearchAttributes(address: string, namespace: string): Promise<string[]> {
-  const connection = await Connection.connect({ address, connectTimeout: '5s' });
+export async function ensureSearchAttributes(connectionOptions: ConnectionOptions & { address: string }, namespace: string): Promise<string[]> {
+  const connection = await Connection.connect({ ...connectionOptions, connectTimeout: '5s' });
   try {
     const existing = await connection.operatorService.listSearchAttributes({ namespace });
     const missing = SEARCH_ATTRIBUTE_NAMES.filter((name) => !(name in (existing.customAttributes ?? {})));
@@ -133,7 +135,7 @@ function stopChild(child: ChildProcess, graceMs = 10_000): Promise<void> {
 export async function ensureTemporalServer(opts: EnsureServerOptions): Promise<TemporalServer> {
   const { host, port } = splitAddress(opts.address);
   if (await portAnswers(host, port)) {
-    const added = await ensureSearchAttributes(opts.address, opts.namespace);
+    const added = await ensureSearchAttributes(opts.connection, opts.namespace);
     if (added.length > 0) opts.log(`registered search attributes ${added.join(', ')} on ${opts.address}`);
     const uiUrl = opts.env.KKACHI_TEMPORAL_UI_URL ?? (LOOPBACK.has(host) ? `http://${host}:${DEFAULT_UI_PORT}` : null);
     return { address: opts.address, uiUrl, started: false, logFile: null, pid: null, stop: async () => undefined };

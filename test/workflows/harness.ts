@@ -12,7 +12,7 @@ import { createActivities, type ActivityDeps } from '../../src/activities';
 import type { TaskSpecInput } from '../../src/core/task-spec';
 import type { Example } from '../../src/core/types';
 import { openStore, type Store } from '../../src/store';
-import { createWorker } from '../../src/worker';
+import { createWorker, type CreateWorkerOptions } from '../../src/worker';
 import { type FeedbackPayload, type LearnerStatus, statusQuery } from '../../src/contract';
 import { KEYWORD_SIGNATURE, keywordOracle, makeExamples } from '../support/keyword-world';
 import { startLMDouble, type LMDouble } from '../support/lm-double';
@@ -26,8 +26,8 @@ export interface Harness {
   dir: string;
   storePath: string;
   taskQueue: string;
-  /** A worker in this process over the real activities; call `runUntil` on it. */
-  worker(): Promise<Worker>;
+  /** A worker in this process over the real activities; call `runUntil` on it. `extra` overrides options. */
+  worker(extra?: Partial<CreateWorkerOptions>): Promise<Worker>;
   stop(): Promise<void>;
 }
 
@@ -51,7 +51,7 @@ export async function setUpHarness(options: StartTemporalOptions = {}, deps: Par
     dir,
     storePath,
     taskQueue,
-    worker: () =>
+    worker: (extra = {}) =>
       createWorker({
         connection: env.nativeConnection,
         namespace: env.namespace,
@@ -59,6 +59,7 @@ export async function setUpHarness(options: StartTemporalOptions = {}, deps: Par
         workflowBundle: bundle,
         activities: createActivities({ store, cacheDir: join(dir, 'cache'), heartbeatIntervalMs: 200, ...deps }),
         activityConcurrency: 4,
+        ...extra,
       }),
     async stop() {
       await env.stop();

@@ -1,0 +1,106 @@
+/**
+ * Payload encryption against a real Temporal dev server: with the codec on worker and client, the
+ * history the server stores holds ciphertext only (no feedback text), the workflow still replays with
+ * the key, replay without the right key fails clearly, and the `temporal` CLI shows the payloads in
+ * clear through `kkachi codec-server`'s endpoint.
+ */
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
+import { Client, type WorkflowHandle } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
+import { Worker as TemporalWorker, type Worker } from '@temporalio/worker';
+import { feedbackSignal, learnerWorkflowId } from '../../src/contract';
+import { startCodecServer } from '../../src/temporal/codec-server';
+import { EncryptionCodec, type EncryptionKeys } from '../../src/temporal/encryption';
+import { learner } from '../../src/workflows/learner';
+import { temporalBinary } from '../support/temporal';
+import { feedbackFor, keywordTask, setUpHarness, waitForStatus, type Harness } from './harness';
+
+const run = promisify(execFile);
+const MARKER = 'zebra-invoice-7731 was refunded twice';
+const KEYS: EncryptionKeys = { current: { id: 'test-2026', key: randomBytes(32) }, older: [] };
+const converter = (keys: EncryptionKeys | null): DataConverter => ({ payloadCodecs: [new EncryptionCodec(keys)] });
+
+let h: Harness;
+let worker: Worker;
+let running: Promise<void>;
+let handle: WorkflowHandle<typeof learner>;
+let history: temporal.api.history.v1.IHistory;
+
+beforeAll(async () => {
+  h = await setUpHarness();
+  worker = await h.worker({ dataConverter: converter(KEYS) });
+  running = worker.run();
+  const client = new Client({ connection: h.env.client.connection, namespace: h.env.namespace, dataConverter: converter(KEYS) });
+  const spec = keywordTask('sealed', h.double.baseURL, { triggers: { corrections: 100 } });
+  handle = await client.workflow.start(learner, { taskQueue: h.taskQueue, workflowId: learnerWorkflowId('sealed'), args: [spec] });
+  const feedback = feedbackFor(0);
+  await handle.signal(feedbackSignal, { ...feedback, input: { text: MARKER } });
+  await waitForStatus(handle, (s) => s.counters.received === 1 && s.buffered === 0, 60_000);
+  await handle.terminate('test done');
+  // Raw, as the server stores it: the plain client has no codec and does not decode anything.
+  const raw = await h.env.client.workflowService.getWorkflowExecutionHistory({ namespace: h.env.namespace, execution: { workflowId: handle.workflowId } });
+  history = raw.history as temporal.api.history.v1.IHistory;
+}, 120_000);
+
+afterAll(async () => {
+  worker?.shutdown();
+  await running;
+  await h?.stop();
+});
+
+/** Every payload in the history except search attributes (indexed by the server, never encoded). */
+function payloads(node: unknown, out: temporal.api.common.v1.IPayload[] = []): temporal.api.common.v1.IPayload[] {
+  if (!node || typeof node !== 'object' || ArrayBuffer.isView(node)) return out;
+  for (const [key, value] of Object.entries(node)) {
+    if (key === 'searchAttributes') continue;
+    if (value && typeof value === 'object' && 'metadata' in value && 'data' in value) out.push(value as temporal.api.common.v1.IPayload);
+    else payloads(value, out);
+  }
+  return out;
+}
+
+it('stores ciphertext only: every payload is sealed and the feedback text appears nowhere', async () => {
+  const all = payloads(history);
+  expect(all.length).toBeGreaterThan(5);
+  const encodings = new Set(all.map((p) => Buffer.from(p.metadata?.encoding ?? []).toString()));
+  expect([...encodings]).toEqual(['binary/encrypted']);
+  const bytes = Buffer.from(temporal.api.history.v1.History.encode(history).finish());
+  expect(bytes.includes(Buffer.from('zebra-invoice'))).toBe(false);
+  // The store, on the other hand, has the feedback in clear (it is the system of record).
+  expect((await h.store.listFeedback('sealed')).map((f) => f.input.text)).toEqual([MARKER]);
+});
+
+it('replays with the key, and fails clearly with a key it does not know', async () => {
+  const replay = (dataConverter: DataConverter) =>
+    TemporalWorker.runReplayHistory({ workflowBundle: h.bundle, dataConverter }, history, handle.workflowId);
+  await expect(replay(converter(KEYS))).resolves.toBeUndefined();
+  const stranger: EncryptionKeys = { current: { id: 'someone-else', key: randomBytes(32) }, older: [] };
+  await expect(replay(converter(stranger))).rejects.toThrow(/cannot decrypt a payload sealed with key \\?"test-2026\\?": this process has \\?"someone-else/);
+});
+
+it('the temporal CLI shows the payloads in clear through the codec server, and only with its token', async () => {
+  const codec = await startCodecServer({ codec: new EncryptionCodec(KEYS), token: 'cli-token', origins: [] });
+  try {
+    const show = (...extra: string[]) =>
+      run(temporalBinary(), ['workflow', 'show', '--address', h.env.address, '--workflow-id', handle.workflowId, '--output', 'json', ...extra], { maxBuffer: 32 * 1024 * 1024 });
+    /** The feedback signal's payload as the CLI printed it: encoding and data, base64-decoded. */
+    const signalPayload = (stdout: string) => {
+      const { events } = JSON.parse(stdout) as { events: { workflowExecutionSignaledEventAttributes?: { input: { payloads: { metadata: { encoding: string }; data: string }[] } } }[] };
+      const payload = events.find((e) => e.workflowExecutionSignaledEventAttributes)?.workflowExecutionSignaledEventAttributes?.input.payloads[0];
+      return { encoding: Buffer.from(payload?.metadata.encoding ?? '', 'base64').toString(), data: Buffer.from(payload?.data ?? '', 'base64').toString() };
+    };
+    const decoded = signalPayload((await show('--codec-endpoint', codec.url, '--codec-auth', 'Bearer cli-token')).stdout);
+    expect(decoded.encoding).toBe('json/plain');
+    expect(JSON.parse(decoded.data).input).toEqual({ text: MARKER });
+    const sealed = signalPayload((await show()).stdout);
+    expect(sealed.encoding).toBe('binary/encrypted');
+    expect(sealed.data).not.toContain('zebra');
+    // A wrong token gets 401s; the CLI retries them until its deadline, then fails without output.
+    await expect(show('--codec-endpoint', codec.url, '--codec-auth', 'Bearer wrong')).rejects.toThrow(/Command failed/);
+  } finally {
+    await codec.close();
+  }
+});
