@@ -3,7 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import { disposeLocalRuntimes } from '../../core/lm/local-runtime';
 import { DEFAULT_BODY_LIMIT } from '../../serving/app';
 import { startServing } from '../../serving/server';
-import { openStore, storeLocation } from '../../store';
+import { openStore, redactUrl, storeLocation } from '../../store';
 import { temporalConfig } from '../../temporal/config';
 import { integerFlag, stringFlag, UsageError, writeJson, type Command } from '../command';
 
@@ -23,7 +23,8 @@ export const serveCommand: Command = {
     'Endpoints: POST /v1/tasks/:task/predict, POST /v1/tasks/:task/feedback, POST /v1/tasks/:task/feedback/batch,',
     'GET /v1/tasks, GET /v1/tasks/:task, GET /healthz, GET /readyz, GET /metrics.',
     'Environment: KKACHI_API_TOKEN (then /v1/* needs "Authorization: Bearer <token>"), KKACHI_HOME (the store),',
-    'TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, KKACHI_TASK_QUEUE (where learners run), OPENAI_API_KEY for openai tasks.',
+    'KKACHI_STORE_URL (a shared PostgreSQL store), TEMPORAL_ADDRESS / TEMPORAL_PROFILE …, KKACHI_TASK_QUEUE (where learners run),',
+    'KKACHI_ENCRYPTION_KEY (payload encryption, as the workers), OPENAI_API_KEY for openai tasks.',
     'Stops on Ctrl-C, finishing requests under way.',
   ].join('\n'),
   async run({ values }, io) {
@@ -35,8 +36,8 @@ export const serveCommand: Command = {
     // Serving's own connection commits the prediction log without an fsync per batch (see StoreOptions).
     const store = await openStore(storeLocation(io.env), { synchronous: 'normal' });
     // Lazy: predictions need no Temporal, so serving starts (and answers) while Temporal is down.
-    const connection = Connection.lazy({ address: config.address });
-    const client = new Client({ connection, namespace: config.namespace });
+    const connection = Connection.lazy(config.connection);
+    const client = new Client({ connection, namespace: config.namespace, dataConverter: config.dataConverter });
     try {
       const server = await startServing({
         store,
@@ -48,7 +49,7 @@ export const serveCommand: Command = {
         logLevel,
       });
       if (values.json) writeJson(io, { url: server.url });
-      else io.stderr.write(`kkachi serve: listening on ${server.url} (store ${storeLocation(io.env)}, Temporal ${config.address}); Ctrl-C stops\n`);
+      else io.stderr.write(`kkachi serve: listening on ${server.url} (store ${redactUrl(storeLocation(io.env))}, Temporal ${config.address}); Ctrl-C stops\n`);
       const signal = await (io.interrupted?.() ?? new Promise<string>(() => undefined));
       io.stderr.write(`kkachi serve: ${signal}, finishing requests under way\n`);
       await server.close();
