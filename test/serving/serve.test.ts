@@ -3,6 +3,7 @@
  * store and the LM double: predictions (logged, by the active version), feedback (by prediction id or
  * full payload, 400/404/401/413, duplicates counted once), task status, health and readiness.
  */
+import parsePrometheusTextFormat, { type PromFamily } from 'parse-prometheus-text-format';
 import { makeExamples } from '../support/keyword-world';
 import { setUpRunningHarness, waitForStatus, type Harness } from '../workflows/harness';
 import { serve, startLearner, type Served } from './support';
@@ -23,7 +24,19 @@ afterAll(async () => {
   await h?.stop();
 });
 
-const predict = (text: string, extra: Record<string, unknown> = {}) => s.call('POST', '/v1/tasks/served/predict', { inputs: { text }, ...extra });
+/** Answered predictions and feedback outcomes, to check /metrics against. */
+const made = { predictions: 0, accepted: 0, duplicate: 0 };
+const predict = async (text: string, extra: Record<string, unknown> = {}) => {
+  const res = await s.call('POST', '/v1/tasks/served/predict', { inputs: { text }, ...extra });
+  if (res.status === 200) made.predictions += 1;
+  return res;
+};
+const feedback = async (path: string, body: unknown) => {
+  const res = await s.call('POST', `/v1/tasks/served/${path}`, body);
+  if (res.status === 202 && path === 'feedback') made[res.body.accepted ? 'accepted' : 'duplicate'] += 1;
+  if (res.status === 202 && path === 'feedback/batch') Object.assign(made, { accepted: made.accepted + res.body.accepted, duplicate: made.duplicate + res.body.duplicate });
+  return res;
+};
 
 describe('predict', () => {
   it('answers with the active version and logs the prediction', async () => {
@@ -71,10 +84,10 @@ describe('feedback', () => {
   it('takes feedback by prediction id once Temporal has it; a repeat is a duplicate, counted once', async () => {
     const p = await predict(texts[1] as string);
     const wrong = p.body.outputs.sentiment === 'positive' ? 'negative' : 'positive';
-    const first = await s.call('POST', '/v1/tasks/served/feedback', { predictionId: p.body.predictionId, correct: { sentiment: wrong } });
+    const first = await feedback('feedback', { predictionId: p.body.predictionId, correct: { sentiment: wrong } });
     expect(first.status).toBe(202);
     expect(first.body).toEqual({ predictionId: p.body.predictionId, accepted: true, duplicate: false });
-    const again = await s.call('POST', '/v1/tasks/served/feedback', { predictionId: p.body.predictionId, correct: { sentiment: wrong } });
+    const again = await feedback('feedback', { predictionId: p.body.predictionId, correct: { sentiment: wrong } });
     expect(again.status).toBe(202);
     expect(again.body).toEqual({ predictionId: p.body.predictionId, accepted: false, duplicate: true });
 
@@ -115,10 +128,10 @@ describe('feedback', () => {
     const records: unknown[] = preds.map((p) => ({ predictionId: p.body.predictionId, correct: p.body.outputs }));
     records.push({ predictionId: 'made-elsewhere-1', input: { text: 'Review 1: the zorp' }, predicted: { sentiment: 'negative' }, correct: { sentiment: 'positive' } });
     records.push(records[0]); // repeated within the request
-    const res = await s.call('POST', '/v1/tasks/served/feedback/batch', { records });
+    const res = await feedback('feedback/batch', { records });
     expect(res.status).toBe(202);
     expect(res.body).toMatchObject({ accepted: 201, duplicate: 1 });
-    const again = await s.call('POST', '/v1/tasks/served/feedback/batch', { records: records.slice(0, 50) });
+    const again = await feedback('feedback/batch', { records: records.slice(0, 50) });
     expect(again.body).toMatchObject({ accepted: 0, duplicate: 50 });
 
     const after = await waitForStatus(learnerHandle, (st) => st.counters.received === before.received + 201 && st.buffered === 0);
@@ -153,5 +166,45 @@ describe('tasks, health and readiness', () => {
   it('is healthy and ready with the store and Temporal up', async () => {
     expect((await s.call('GET', '/healthz')).body).toEqual({ status: 'ok' });
     expect((await s.call('GET', '/readyz')).body).toEqual({ status: 'ready', store: 'ok', temporal: 'ok' });
+  });
+});
+
+describe('/metrics', () => {
+  const sample = (families: PromFamily[], name: string, labels: Record<string, string>) => {
+    const family = families.find((f) => f.name === name);
+    const found = family?.metrics.filter((m) => Object.entries(labels).every(([k, v]) => m.labels?.[k] === v)) ?? [];
+    return found.reduce((sum, m) => sum + Number(m.value), 0);
+  };
+
+  it('parses as Prometheus text, and its numbers are the requests made', async () => {
+    const res = await s.call('GET', '/metrics', undefined, { authorization: '' });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/plain');
+    const families = parsePrometheusTextFormat(res.body as string);
+    const v = { task: 'served', version: baseline };
+
+    // This process's counters.
+    expect(made.predictions).toBeGreaterThan(200);
+    expect(sample(families, 'kkachi_predictions_total', { ...v, outcome: 'ok' })).toBe(made.predictions);
+    expect(sample(families, 'kkachi_predictions_total', { ...v, outcome: 'failed' })).toBe(0);
+    // This parser keeps a histogram's buckets but drops its labels and _count (one label set here, so +Inf is the count).
+    const duration = families.find((f) => f.name === 'kkachi_prediction_duration_seconds');
+    expect(Number(duration?.metrics[0]?.buckets?.['+Inf'])).toBe(made.predictions);
+    expect(sample(families, 'kkachi_feedback_total', { task: 'served', outcome: 'accepted' })).toBe(made.accepted);
+    expect(sample(families, 'kkachi_feedback_total', { task: 'served', outcome: 'duplicate' })).toBe(made.duplicate);
+    expect(made).toMatchObject({ accepted: 202, duplicate: 52 });
+
+    // The store's numbers per version: the learner has persisted every accepted record by now.
+    await waitForStatus(learnerHandle, (st) => st.buffered === 0 && st.counters.received === made.accepted);
+    const again = parsePrometheusTextFormat((await s.call('GET', '/metrics')).body as string);
+    const stored = (await h.store.listFeedback('served')).filter((r) => r.versionId === baseline);
+    const corrections = stored.filter((r) => r.predicted.sentiment !== r.correct.sentiment).length;
+    expect(sample(again, 'kkachi_version_predictions', v)).toBe(made.predictions);
+    expect(sample(again, 'kkachi_version_feedback', v)).toBe(stored.length);
+    expect(sample(again, 'kkachi_version_corrections', v)).toBe(corrections);
+    expect(sample(again, 'kkachi_version_feedback_rate', v)).toBeCloseTo(corrections / made.predictions, 10);
+    expect(sample(again, 'kkachi_version_live_accuracy', v)).toBeCloseTo((stored.length - corrections) / stored.length, 10);
+    expect(sample(again, 'kkachi_version_latency_ms', { ...v, stat: 'p50' })).toBeGreaterThan(0);
+    expect(sample(again, 'kkachi_registry_pointer', { task: 'served', pointer: 'active', version: baseline })).toBe(1);
   });
 });
