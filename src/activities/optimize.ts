@@ -1,7 +1,7 @@
 /**
  * optimize: runs the spec's optimizer on a dataset snapshot and stores the result as a new version
- * with its lineage. The student is the parent program without its demos, so every cycle starts from
- * the instructions and re-selects demos from the grown dataset.
+ * with its lineage. The student is the parent program without its demos, calibration or voters, so
+ * every cycle starts from the instructions and re-selects them from the grown dataset.
  *
  * Resuming after a retry: the compile itself restarts, but it is seeded and every LM call it already
  * made is answered from the response cache, so the redone part costs no provider calls and yields
@@ -13,6 +13,7 @@ import { z } from 'zod';
 import { createArtifact } from '../core/artifact';
 import { metricFromSpec } from '../core/metrics';
 import { createOptimizer, type OptimizeProgress } from '../core/optimizers';
+import { studentOf } from '../core/program';
 import { parseTaskSpec } from '../core/task-spec';
 import type { Deps } from './deps';
 import { notFound } from './failures';
@@ -54,7 +55,7 @@ export function optimizeActivities({ store, cacheDir, heartbeatIntervalMs, metri
         const { lm, meter } = await activityLM(spec, cacheDir);
         const result = await lm.guard(() =>
           optimizer.compile(
-            { ...parent.program, demos: [] },
+            studentOf(parent.program),
             {
               trainset: snapshot.train,
               // Random search scores candidates on val; an empty val falls back to the trainset (DSPy's default).

@@ -4,6 +4,8 @@
  */
 import { z } from 'zod';
 import { getAdapter } from './adapters';
+import { calibratedChoice, calibrationSchema } from './calibration';
+import { majorityVote } from './ensemble';
 import { parseOrThrow } from './errors';
 import { fieldsSchema } from './fields';
 import type { CompletionOptions, LM } from './lm/types';
@@ -17,15 +19,8 @@ export const demoSchema = z.object({
   augmented: z.boolean().optional(),
 });
 
-export const programSpecSchema = z.object({
-  signature: z.string().superRefine((src, ctx) => {
-    try {
-      parseSignature(src);
-    } catch (err) {
-      if (!(err instanceof SignatureError)) throw err;
-      ctx.addIssue({ code: 'custom', message: err.message });
-    }
-  }),
+/** One prompt: everything of a program but its signature (an ensemble member shares its program's). */
+export const promptSpecSchema = z.object({
   instructions: z.string().default(''),
   demos: z.array(demoSchema).default([]),
   adapter: z.enum(['chat', 'completion']).default('chat'),
@@ -35,8 +30,27 @@ export const programSpecSchema = z.object({
       maxTokens: z.number().int().positive().default(256),
     })
     .prefault({}),
+  /** Contextual calibration of the label scores (absent: the model's own answer; see calibration.ts). */
+  calibration: calibrationSchema.optional(),
 });
 
+export const programSpecSchema = promptSpecSchema.extend({
+  signature: z.string().superRefine((src, ctx) => {
+    try {
+      parseSignature(src);
+    } catch (err) {
+      if (!(err instanceof SignatureError)) throw err;
+      ctx.addIssue({ code: 'custom', message: err.message });
+    }
+  }),
+  /**
+   * DSPy's Ensemble: further prompts that vote with this one; the majority answer wins, ties go to
+   * the earliest voter (this program first). See ensemble.ts.
+   */
+  ensemble: z.object({ members: z.array(promptSpecSchema).min(1) }).optional(),
+});
+
+export type PromptSpec = z.output<typeof promptSpecSchema>;
 export type ProgramSpec = z.output<typeof programSpecSchema>;
 export type ProgramSpecInput = z.input<typeof programSpecSchema>;
 
@@ -56,6 +70,12 @@ export function soleEnumChoices(signature: Signature): string[] | undefined {
   return only && rest.length === 0 && only.type === 'enum' ? only.choices : undefined;
 }
 
+/** What an optimizer starts from: the instructions and settings, without the demos, calibration and voters it chooses. */
+export function studentOf(program: ProgramSpec): ProgramSpec {
+  const { calibration: _calibration, ensemble: _ensemble, ...prompt } = program;
+  return { ...prompt, demos: [] };
+}
+
 export interface PredictOptions {
   /** Distinguishes repeated calls on the same input so they miss the cache (bootstrapping, sampling). */
   rolloutId?: string;
@@ -70,6 +90,15 @@ export interface PredictOptions {
 export async function predict(program: ProgramSpec, inputs: Fields, lm: LM, opts: PredictOptions = {}): Promise<Prediction> {
   const signature = parseSignature(program.signature);
   const validInputs = parseOrThrow(inputSchema(signature), inputs, 'inputs') as Fields;
+  if (!program.ensemble) return predictOne(program, signature, validInputs, lm, opts);
+  // Voters run one after another: on the embedded model they share one sequence anyway.
+  const { ensemble, ...first } = program;
+  const votes: Prediction[] = [];
+  for (const member of [first, ...ensemble.members]) votes.push(await predictOne({ ...member, signature: program.signature }, signature, validInputs, lm, opts));
+  return majorityVote(votes);
+}
+
+async function predictOne(program: ProgramSpec, signature: Signature, validInputs: Fields, lm: LM, opts: PredictOptions): Promise<Prediction> {
   const adapter = getAdapter(program.adapter);
   const messages = adapter.format(program, validInputs);
   const options: CompletionOptions = {
@@ -79,6 +108,8 @@ export async function predict(program: ProgramSpec, inputs: Fields, lm: LM, opts
   if (opts.rolloutId !== undefined) options.rolloutId = opts.rolloutId;
   const choices = soleEnumChoices(signature);
   if (choices) options.choices = choices;
+  const calibration = choices && program.calibration;
+  if (calibration) options.scoreChoices = true;
 
   const started = performance.now();
   let completion;
@@ -101,6 +132,13 @@ export async function predict(program: ProgramSpec, inputs: Fields, lm: LM, opts
     promptTokens: completion.usage.promptTokens,
     completionTokens: completion.usage.completionTokens,
   };
+  if (calibration) {
+    const label = completion.choiceLogProbs && calibratedChoice(choices, completion.choiceLogProbs, calibration);
+    if (label === undefined) {
+      return { ok: false, error: { kind: 'lm', message: `A calibrated program needs an LM that reports label probabilities (the embedded model does); ${lm.id} did not`, retryable: false }, ...meta };
+    }
+    return { ok: true, outputs: { [signature.outputs[0]?.name as string]: label }, ...meta };
+  }
   const parsed = adapter.parse(signature, completion.text);
   return parsed.ok ? { ok: true, outputs: parsed.outputs, ...meta } : { ok: false, error: { kind: 'parse', message: parsed.message }, ...meta };
 }

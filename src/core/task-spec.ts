@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { metricSpecSchema } from './metrics';
+import { OPTIMIZER_NAMES, recommendedOptimizer } from './optimizers/recommended';
 import { parseSignature, type FieldSpec } from './signature';
 import { DEFAULT_RULE } from './stats/decision';
 import { MEASURE_NAMES } from './stats/measures';
@@ -91,11 +92,14 @@ export const taskSpecSchema = z
       temperature: z.number().min(0).max(2).default(0),
       maxTokens: z.number().int().positive().default(256),
     }),
-    optimizer: z.object({
-      name: z.enum(['LabeledFewShot', 'BootstrapFewShot', 'BootstrapFewShotWithRandomSearch']),
-      config: z.record(z.string(), z.unknown()).default({}),
-      seed: z.number().int().default(0),
-    }),
+    /** Absent: Kkachi's recommended optimizer for the task (optimizers/recommended.ts). */
+    optimizer: z
+      .object({
+        name: z.enum(OPTIMIZER_NAMES),
+        config: z.record(z.string(), z.unknown()).default({}),
+        seed: z.number().int().default(0),
+      })
+      .optional(),
     data: z.object({
       /** Labelled examples the task starts with; corrections are added to them each cycle. */
       train: datasetRefSchema,
@@ -170,7 +174,8 @@ export const taskSpecSchema = z
     };
     checkLabel(measure?.label, ['gate', 'measure', 'label']);
     checkLabel(recallFloor?.label, ['gate', 'recallFloor', 'label']);
-  });
+  })
+  .transform((spec) => ({ ...spec, optimizer: spec.optimizer ?? recommendedOptimizer(spec.signature) }));
 
 export type TaskSpecInput = z.input<typeof taskSpecSchema>;
 export type TaskSpec = z.output<typeof taskSpecSchema>;

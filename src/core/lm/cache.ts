@@ -16,6 +16,7 @@ const entrySchema = z.object({
   usage: z.object({ promptTokens: z.number(), completionTokens: z.number() }),
   /** The provider's latency when the reply was made: a hit reports what serving it really costs. */
   latencyMs: z.number(),
+  choiceLogProbs: z.array(z.number()).optional(),
 });
 type CacheEntry = z.infer<typeof entrySchema>;
 
@@ -33,6 +34,7 @@ export function cacheKey(lmId: string, messages: ChatMessage[], options: Complet
       stop: options.stop,
       rolloutId: options.rolloutId,
       choices: options.choices,
+      scoreChoices: options.scoreChoices,
     }),
   );
 }
@@ -71,9 +73,13 @@ export class CachedLM implements LM {
    */
   private async lookupOrFetch(key: string, messages: ChatMessage[], options: CompletionOptions): Promise<Completion> {
     const stored = await this.read(key);
-    if (stored) return { text: stored.text, usage: { ...stored.usage }, cached: true, latencyMs: stored.latencyMs };
+    if (stored) {
+      const { text, usage, latencyMs, choiceLogProbs } = stored;
+      return { text, usage: { ...usage }, cached: true, latencyMs, ...(choiceLogProbs && { choiceLogProbs }) };
+    }
     const completion = await this.inner.complete(messages, options);
-    await this.write(key, { v: 2, lm: this.inner.id, text: completion.text, usage: completion.usage, latencyMs: completion.latencyMs });
+    const { text, usage, latencyMs, choiceLogProbs } = completion;
+    await this.write(key, { v: 2, lm: this.inner.id, text, usage, latencyMs, choiceLogProbs });
     return completion;
   }
 

@@ -33,6 +33,13 @@ export interface LocalLMConfig {
 
 const DEFAULTS = { sequences: 1, contextSize: 2048, choiceMethod: 'grammar' as ChoiceMethod, maxTokens: 256 };
 
+/** What a decoding produced; `logProbs` (one per choice) when the labels were scored. */
+interface Reply {
+  text: string;
+  tokens: number;
+  logProbs?: number[];
+}
+
 /** A rendered prompt, and how to append a candidate answer to it (for label scoring). */
 interface RenderedPrompt {
   tokens: Token[];
@@ -92,7 +99,7 @@ class LocalLM implements LM {
       // measures the caller's concurrency, not what the program costs to serve.
       const { reply, latencyMs } = await this.runtime.pool.use(prompt.tokens, async (sequence) => {
         const started = performance.now();
-        const reply = await (choices && this.choiceMethod === 'score'
+        const reply: Reply = await (choices && (this.choiceMethod === 'score' || options.scoreChoices)
           ? this.scoreChoices(sequence, prompt, choices, options)
           : this.generate(sequence, prompt.tokens, { ...options, maxTokens }, choices));
         return { reply, latencyMs: performance.now() - started };
@@ -102,6 +109,7 @@ class LocalLM implements LM {
         usage: { promptTokens: prompt.tokens.length, completionTokens: reply.tokens },
         latencyMs,
         cached: false,
+        ...(options.scoreChoices && reply.logProbs && { choiceLogProbs: reply.logProbs }),
       };
     } catch (err) {
       throw classifyLMError(err);
@@ -178,7 +186,7 @@ class LocalLM implements LM {
     prompt: RenderedPrompt,
     choices: readonly string[],
     options: CompletionOptions,
-  ): Promise<{ text: string; tokens: number }> {
+  ): Promise<Required<Reply>> {
     const candidates = choices.map((label) => prompt.withAnswer(label));
     const shared = Math.max(1, Math.min(...candidates.map((c) => sharedPrefixLength(c, prompt.tokens))));
     const prefix = prompt.tokens.slice(0, shared);
@@ -188,23 +196,29 @@ class LocalLM implements LM {
       const answer = candidate.slice(shared);
       let logProb = Math.log(firstNext.get(answer[0] as Token) ?? Number.MIN_VALUE);
       if (answer.length > 1) {
-        const outputs = await sequence.controlledEvaluate(answer.slice(0, -1).map((t) => [t, { generateNext: { probabilities: true } }]));
-        answer.slice(1).forEach((token, i) => (logProb += Math.log(outputs[i]?.next.probabilities?.get(token) ?? Number.MIN_VALUE)));
+        for (let i = 1; i < answer.length; i++) {
+          const next = await this.nextProbabilities(sequence, [answer[i - 1] as Token]);
+          logProb += Math.log(next.get(answer[i] as Token) ?? Number.MIN_VALUE);
+        }
         await sequence.eraseContextTokenRanges([{ start: shared, end: sequence.nextTokenIndex }]);
       }
       logProbs.push(logProb);
     }
     const pick = pickChoice(logProbs, options.temperature ?? 0, options.rolloutId);
-    return { text: choices[pick] as string, tokens: (candidates[pick] as Token[]).length - shared };
+    return { text: choices[pick] as string, tokens: (candidates[pick] as Token[]).length - shared, logProbs };
   }
 
   private async nextProbabilities(sequence: LlamaContextSequence, pending: Token[]): Promise<Map<Token, number>> {
-    const last = pending.length - 1;
-    const outputs = await sequence.controlledEvaluate(pending.map((t, i) => (i === last ? [t, { generateNext: { probabilities: true } }] : t)));
-    const probabilities = outputs[last]?.next.probabilities;
-    if (!probabilities) throw new LMError('Local model returned no next-token probabilities', { kind: 'unknown', retryable: false });
-    return probabilities;
+    // The first yield carries the distribution after `pending`; stopping there leaves the sampled
+    // token unevaluated, so the sequence holds exactly the prompt. (controlledEvaluate returned no
+    // outputs with node-llama-cpp 3.21.1 here.)
+    for await (const { probabilities } of sequence.evaluateWithMetadata(pending, { probabilities: true }, { temperature: 0 })) {
+      if (probabilities) return probabilities;
+      break;
+    }
+    throw new LMError('Local model returned no next-token probabilities', { kind: 'unknown', retryable: false });
   }
+
 }
 
 /** Greedy argmax, or a sample from softmax(logProb / temperature) seeded by the rollout id. */

@@ -16,6 +16,11 @@ export interface CompletionOptions {
    * decoding (grammar, label scoring) do; others ignore it and the adapter validates the label.
    */
   choices?: readonly string[];
+  /**
+   * With `choices`: also report each choice's log-probability (`Completion.choiceLogProbs`), which
+   * label-bias calibration needs. Providers that cannot read label probabilities leave it out.
+   */
+  scoreChoices?: boolean;
   /** Read and write the response cache (default true). */
   cache?: boolean;
 }
@@ -30,6 +35,8 @@ export interface Completion {
   usage: TokenUsage;
   latencyMs: number;
   cached: boolean;
+  /** Log-probability of each of `options.choices`, in order, when `scoreChoices` asked and the provider can tell. */
+  choiceLogProbs?: number[];
 }
 
 export interface LM {

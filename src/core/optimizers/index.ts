@@ -2,25 +2,28 @@
 import { z } from 'zod';
 import { parseOrThrow } from '../errors';
 import { BootstrapFewShot } from './bootstrap-few-shot';
+import { Ensemble } from './ensemble';
 import { LabeledFewShot } from './labeled-few-shot';
 import { BootstrapFewShotWithRandomSearch } from './random-search';
+import { OPTIMIZER_NAMES, type OptimizerName } from './recommended';
 import type { Optimizer } from './types';
 
 export * from './types';
+export { OPTIMIZER_NAMES, recommendedOptimizer, type OptimizerChoice, type OptimizerName } from './recommended';
 export { BootstrapFewShot, bootstrapFewShotConfigSchema, TeacherErrorBudgetExceeded, type BootstrapFewShotConfig } from './bootstrap-few-shot';
 export { LabeledFewShot, labeledDemos, labeledFewShotConfigSchema, type LabeledFewShotConfig } from './labeled-few-shot';
 export { BootstrapFewShotWithRandomSearch, randomSearchConfigSchema, type RandomSearchConfig } from './random-search';
+export { Ensemble, ensembleConfigSchema, type EnsembleConfig } from './ensemble';
 
-const OPTIMIZERS = {
+const OPTIMIZERS: Record<OptimizerName, (config: unknown) => Optimizer> = {
   LabeledFewShot: (config: unknown) => new LabeledFewShot(config as object),
   BootstrapFewShot: (config: unknown) => new BootstrapFewShot(config as object),
   BootstrapFewShotWithRandomSearch: (config: unknown) => new BootstrapFewShotWithRandomSearch(config as object),
-} as const;
-
-export type OptimizerName = keyof typeof OPTIMIZERS;
+  Ensemble: (config: unknown) => new Ensemble(config as object),
+};
 
 const optimizerChoiceSchema = z.object({
-  name: z.enum(Object.keys(OPTIMIZERS) as [OptimizerName, ...OptimizerName[]]),
+  name: z.enum(OPTIMIZER_NAMES),
   config: z.unknown().optional(),
 });
 

@@ -5,7 +5,8 @@
  * so a candidate that answers one label for everything loses), else by the mean metric score as in DSPy.
  */
 import { z } from 'zod';
-import { evaluate } from '../evaluate';
+import { calibrate } from '../calibration';
+import { evaluate, type EvalUsage } from '../evaluate';
 import { parseOrThrow } from '../errors';
 import type { ProgramSpec } from '../program';
 import { createRng } from '../random';
@@ -14,6 +15,7 @@ import { BootstrapFewShot } from './bootstrap-few-shot';
 import { LabeledFewShot } from './labeled-few-shot';
 import {
   addUsage,
+  completionUsage,
   deriveSeed,
   emptyUsage,
   type CandidateSummary,
@@ -37,9 +39,43 @@ export const randomSearchConfigSchema = z.strictObject({
   maxErrors: z.number().int().min(0).default(10),
   /** Kkachi's addition: label-balanced demos in every candidate (see BootstrapFewShot). */
   balanceLabels: z.boolean().optional(),
+  /**
+   * Kkachi's addition: also score each candidate with contextual calibration (calibration.ts) and keep
+   * whichever variant the valset prefers. Needs an enum output and an LM that reports label
+   * probabilities; elsewhere it adds nothing.
+   */
+  calibrate: z.boolean().optional(),
 });
 
 export type RandomSearchConfig = z.output<typeof randomSearchConfigSchema>;
+
+export type ScoredCandidate = CandidateSummary & { program: ProgramSpec };
+
+export interface SearchResult {
+  ranked: ScoredCandidate[];
+  traces: number;
+  usage: EvalUsage;
+}
+
+/** A program's score on the valset (the trainset when there is none) by the task's measure; its LM work is added to `usage`. */
+export async function scoreOnValset(
+  program: ProgramSpec,
+  ctx: CompileContext,
+  usage: EvalUsage,
+  opts: { numThreads?: number; maxErrors: number; onProgress?: (p: { done: number; total: number }) => void },
+): Promise<number> {
+  const report = await evaluate(program, ctx.valset ?? ctx.trainset, {
+    lm: ctx.lm,
+    metric: ctx.metric,
+    concurrency: opts.numThreads,
+    maxErrors: opts.maxErrors,
+    onProgress: opts.onProgress,
+  });
+  addUsage(usage, report.usage);
+  return ctx.score ? ctx.score(report) : report.meanScore;
+}
+
+export const summary = ({ label, seed, score, demos }: ScoredCandidate): CandidateSummary => ({ label, seed, score, demos });
 
 export class BootstrapFewShotWithRandomSearch implements Optimizer<RandomSearchConfig> {
   readonly name = 'BootstrapFewShotWithRandomSearch';
@@ -50,47 +86,50 @@ export class BootstrapFewShotWithRandomSearch implements Optimizer<RandomSearchC
   }
 
   async compile(student: ProgramSpec, ctx: CompileContext): Promise<OptimizeResult> {
+    const { ranked, traces, usage } = await this.search(student, ctx);
+    const best = ranked[0];
+    if (!best) throw new Error('random search scored no candidate');
+    return { program: best.program, candidates: ranked.map(summary), traces, usage };
+  }
+
+  /** Every candidate (and calibrated variant) scored on the valset, best first. */
+  async search(student: ProgramSpec, ctx: CompileContext): Promise<SearchResult> {
     const { numCandidatePrograms, stopAtScore, numThreads, maxErrors } = this.config;
-    const valset = ctx.valset ?? ctx.trainset;
     const total = numCandidatePrograms + 3;
     const usage = emptyUsage();
-    const scored: (CandidateSummary & { program: ProgramSpec })[] = [];
+    const scored: ScoredCandidate[] = [];
     let traces = 0;
     let bestScore: number | undefined;
 
     // DSPy's candidate seeds: −3 zero-shot, −2 labelled only, −1 unshuffled bootstrap, 0… shuffled.
     for (let candidateSeed = -3; candidateSeed < numCandidatePrograms; candidateSeed++) {
       const progress = (stage: string, done: number, stageTotal: number) =>
-        ctx.onProgress?.({ stage: `candidate ${scored.length + 1}/${total}: ${stage}`, done, total: stageTotal, bestScore });
+        ctx.onProgress?.({ stage: `candidate ${candidateSeed + 4}/${total}: ${stage}`, done, total: stageTotal, bestScore });
       const { label, result } = await this.buildCandidate(student, ctx, candidateSeed, (p) => progress(p.stage, p.done, p.total));
       traces += result.traces;
       if (result.usage) addUsage(usage, result.usage);
 
-      const report = await evaluate(result.program, valset, {
-        lm: ctx.lm,
-        metric: ctx.metric,
-        concurrency: numThreads,
-        maxErrors,
-        onProgress: (p) => progress('evaluate', p.done, p.total),
-      });
-      addUsage(usage, report.usage);
-      const score = ctx.score ? ctx.score(report) : report.meanScore;
-      scored.push({ label, seed: candidateSeed, score, demos: result.program.demos.length, program: result.program });
+      const variants = await this.variants(label, result.program, ctx, usage);
+      let score = -Infinity;
+      for (const variant of variants) {
+        const variantScore = await scoreOnValset(variant.program, ctx, usage, { numThreads, maxErrors, onProgress: (p) => progress('evaluate', p.done, p.total) });
+        scored.push({ ...variant, seed: candidateSeed, score: variantScore, demos: variant.program.demos.length });
+        score = Math.max(score, variantScore);
+      }
       bestScore = Math.max(bestScore ?? -Infinity, score);
-      ctx.onProgress?.({ stage: 'search', done: scored.length, total, bestScore });
+      ctx.onProgress?.({ stage: 'search', done: candidateSeed + 4, total, bestScore });
       if (stopAtScore !== undefined && score >= stopAtScore) break;
     }
 
     // Array.prototype.sort is stable, so equal scores keep candidate order: ties go to the earliest.
-    const ranked = [...scored].sort((a, b) => b.score - a.score);
-    const best = ranked[0];
-    if (!best) throw new Error('random search scored no candidate');
-    return {
-      program: best.program,
-      candidates: ranked.map(({ label, seed, score, demos }) => ({ label, seed, score, demos })),
-      traces,
-      usage,
-    };
+    return { ranked: [...scored].sort((a, b) => b.score - a.score), traces, usage };
+  }
+
+  /** A candidate, and its calibrated twin when `calibrate` is on and the task and LM allow it. */
+  private async variants(label: string, program: ProgramSpec, ctx: CompileContext, usage: EvalUsage): Promise<{ label: string; program: ProgramSpec }[]> {
+    if (!this.config.calibrate) return [{ label, program }];
+    const calibrated = await calibrate(program, ctx.lm, { onCompletion: (c) => addUsage(usage, completionUsage(c)) });
+    return calibrated ? [{ label, program }, { label: `${label}+calibrated`, program: calibrated }] : [{ label, program }];
   }
 
   /** The candidate for one DSPy seed; the student's own demos only ever reach the default teacher. */

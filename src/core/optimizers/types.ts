@@ -1,7 +1,7 @@
 /** The contract every optimizer implements, and the plumbing they share. */
 import { contentHash } from '../canonical';
 import type { EvalReport, EvalUsage } from '../evaluate';
-import type { LM } from '../lm/types';
+import type { Completion, LM } from '../lm/types';
 import type { Metric } from '../metrics';
 import type { ProgramSpec } from '../program';
 import type { Demo, Example, Prediction } from '../types';
@@ -84,6 +84,12 @@ export function addUsage(total: EvalUsage, more: EvalUsage): void {
   total.completionTokens += more.completionTokens;
   total.cacheHits += more.cacheHits;
   total.errors += more.errors;
+}
+
+/** One raw completion's LM work (calibration's content-free queries), counted like a prediction. */
+export function completionUsage(completion: Completion): EvalUsage {
+  const { promptTokens, completionTokens } = completion.usage;
+  return { calls: 1, promptTokens, completionTokens, cacheHits: completion.cached ? 1 : 0, errors: 0 };
 }
 
 /** One prediction's LM work, counted the way `evaluate` counts it. */

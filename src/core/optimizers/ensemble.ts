@@ -1,0 +1,42 @@
+/**
+ * DSPy's Ensemble teleprompter, fed by a random search: the top `size` distinct candidates of a
+ * BootstrapFewShotWithRandomSearch vote on every input (ensemble.ts). DSPy leaves the voters to the
+ * caller; here they are the search's best, and the ensemble's own valset score is reported beside
+ * theirs so the choice stays visible. Like DSPy's, it always returns the ensemble; the gate judges it.
+ */
+import { z } from 'zod';
+import { canonicalJson } from '../canonical';
+import { ensembleOf } from '../ensemble';
+import { parseOrThrow } from '../errors';
+import type { ProgramSpec } from '../program';
+import { BootstrapFewShotWithRandomSearch, randomSearchConfigSchema, scoreOnValset, summary } from './random-search';
+import type { CompileContext, OptimizeResult, Optimizer } from './types';
+
+export const ensembleConfigSchema = randomSearchConfigSchema.extend({
+  /** Voters: the best `size` distinct candidates (DSPy's `size`). */
+  size: z.number().int().min(2).default(3),
+});
+
+export type EnsembleConfig = z.output<typeof ensembleConfigSchema>;
+
+export class Ensemble implements Optimizer<EnsembleConfig> {
+  readonly name = 'Ensemble';
+  readonly config: EnsembleConfig;
+
+  constructor(config: z.input<typeof ensembleConfigSchema> = {}) {
+    this.config = parseOrThrow(ensembleConfigSchema, config, 'config');
+  }
+
+  async compile(student: ProgramSpec, ctx: CompileContext): Promise<OptimizeResult> {
+    const { size, ...searchConfig } = this.config;
+    const { ranked, traces, usage } = await new BootstrapFewShotWithRandomSearch(searchConfig).search(student, ctx);
+    const seen = new Set<string>();
+    const voters = ranked.filter((c) => !seen.has(canonicalJson(c.program)) && seen.add(canonicalJson(c.program))).slice(0, size);
+    if (voters.length < 2) throw new Error(`Ensemble needs at least 2 distinct candidates; the search produced ${voters.length}`);
+    const program = ensembleOf(voters.map((v) => v.program));
+    const score = await scoreOnValset(program, ctx, usage, { numThreads: searchConfig.numThreads, maxErrors: searchConfig.maxErrors });
+    const label = `ensemble of ${voters.map((v) => v.label).join(', ')}`;
+    const demos = voters.reduce((sum, v) => sum + v.program.demos.length, 0);
+    return { program, candidates: [{ label, seed: 0, score, demos }, ...ranked.map(summary)].sort((a, b) => b.score - a.score), traces, usage };
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * The optimizers a task spec can name, and what a spec that names none gets. Pure (the task spec,
+ * validated inside workflows, imports it).
+ *
+ * The recommendation is a random search, because its candidates include the zero-shot program: ranked
+ * on the validation split by the gate's own measure (macro-F1 for a classification gate that asks
+ * for it), it only moves away from zero-shot when the move measures better there. For classification
+ * it adds label-balanced demos and a calibrated twin of each candidate (used only where the LM can
+ * report label probabilities) — the two fixes for the label bias small models take from a prompt.
+ * Few demos and few candidates keep prompts short and a cycle affordable on the embedded model;
+ * docs/BENCHMARKS.md ("Optimizers on small models") has the measurements behind it.
+ */
+import { parseSignature } from '../signature';
+
+export const OPTIMIZER_NAMES = ['LabeledFewShot', 'BootstrapFewShot', 'BootstrapFewShotWithRandomSearch', 'Ensemble'] as const;
+export type OptimizerName = (typeof OPTIMIZER_NAMES)[number];
+
+export interface OptimizerChoice {
+  name: OptimizerName;
+  config: Record<string, unknown>;
+  seed: number;
+}
+
+const SEARCH = { numCandidatePrograms: 4, maxBootstrappedDemos: 4, maxLabeledDemos: 4 };
+
+/** Kkachi's recommended optimizer for a signature (an unparsable signature gets the generic choice). */
+export function recommendedOptimizer(signature: string): OptimizerChoice {
+  let classification = false;
+  try {
+    classification = parseSignature(signature).outputs.some((f) => f.type === 'enum');
+  } catch {
+    // The spec's own signature check reports the error.
+  }
+  const config = classification ? { ...SEARCH, balanceLabels: true, calibrate: true } : SEARCH;
+  return { name: 'BootstrapFewShotWithRandomSearch', config, seed: 0 };
+}
