@@ -1,19 +1,28 @@
-/** `kkachi eval`: runs a program artifact over a JSONL set with core `evaluate` and prints the report. */
+/**
+ * `kkachi eval`: runs a program artifact over a JSONL set — or over a task spec's own data reference
+ * (`--spec FILE --split holdout`: exactly the rows the gate scores) — with core `evaluate`, and prints
+ * the report with the numbers that fit the task (per-label scores and a confusion matrix for labels,
+ * token F1 and exact match for answers).
+ */
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseArtifact } from '../../core/artifact';
+import { loadDataset } from '../../core/datasets';
 import { evaluate, type EvalReport } from '../../core/evaluate';
 import { disposeLocalRuntimes } from '../../core/lm/local-runtime';
-import { createLM } from '../../core/lm/factory';
-import { BUILT_IN_METRICS, metricFromSpec, metricSpecSchema } from '../../core/metrics';
+import { createLM, type LMConfig } from '../../core/lm/factory';
+import { BUILT_IN_METRICS, metricFromSpec, metricSpecSchema, type MetricSpec } from '../../core/metrics';
 import { metricsFromEnv } from '../../core/metrics-module';
-import { soleEnumChoices, type ProgramSpec } from '../../core/program';
+import { createProgram, soleEnumChoices, type ProgramSpec } from '../../core/program';
+import { summarizeForTask } from '../../core/report-summary';
 import { parseSignature, type Signature } from '../../core/signature';
+import { parseTaskSpec, type TaskSpec } from '../../core/task-spec';
 import type { Example, Fields } from '../../core/types';
-import { integerFlag, stringFlag, UsageError, writeJson, type Command } from '../command';
+import { integerFlag, stringFlag, UsageError, writeJson, type Command, type Values } from '../command';
 import { lmConfigFromFlags, LM_OPTIONS } from '../lm-options';
 import { createProgressBar } from '../ui/progress';
 import { formatMs, formatPercent } from '../ui/table';
+import { renderTaskSummary } from '../ui/task-summary';
 
 const METRICS = BUILT_IN_METRICS;
 
@@ -49,20 +58,66 @@ export function readExamples(file: string, signature: Signature): Example[] {
   });
 }
 
-function readProgram(file: string): { id: string; program: ProgramSpec } {
-  let json: unknown;
+function readJson(flag: string, file: string): unknown {
   try {
-    json = JSON.parse(readFileSync(file, 'utf8'));
+    return JSON.parse(readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new Error(`cannot read --program ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new Error(`cannot read --${flag} ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
-  const artifact = parseArtifact(json);
+}
+
+function readProgram(file: string): { id: string; program: ProgramSpec } {
+  const artifact = parseArtifact(readJson('program', file));
   return { id: artifact.id, program: artifact.program };
+}
+
+/** The spec's zero-shot program: what `ensureBaseline` deploys first. */
+function specProgram(spec: TaskSpec): { id: string; program: ProgramSpec } {
+  const program = createProgram(spec.signature, spec.instructions, { adapter: spec.adapter, lm: { temperature: spec.lm.temperature, maxTokens: spec.lm.maxTokens } });
+  return { id: `${spec.name} (zero-shot)`, program };
+}
+
+const SPLITS = ['holdout', 'train'] as const;
+
+/** What to evaluate: a program and examples from --program/--data, or from --spec (and --split). */
+async function target(values: Values, cwd: string): Promise<{ id: string; program: ProgramSpec; examples: Example[]; spec?: TaskSpec }> {
+  const specFile = stringFlag(values, 'spec');
+  const dataFile = stringFlag(values, 'data');
+  const programFile = stringFlag(values, 'program');
+  if ((specFile === undefined) === (dataFile === undefined)) throw new UsageError('give either --data FILE.jsonl or --spec FILE (with --split)');
+  if (specFile === undefined) {
+    if (programFile === undefined) throw new UsageError('--program is required with --data');
+    const { id, program } = readProgram(path.resolve(cwd, programFile));
+    return { id, program, examples: readExamples(path.resolve(cwd, dataFile as string), parseSignature(program.signature)) };
+  }
+  const split = stringFlag(values, 'split') ?? 'holdout';
+  if (!(SPLITS as readonly string[]).includes(split)) throw new UsageError(`--split must be one of ${SPLITS.join(', ')}, got "${split}"`);
+  const spec = parseTaskSpec(readJson('spec', path.resolve(cwd, specFile)));
+  const { id, program } = programFile === undefined ? specProgram(spec) : readProgram(path.resolve(cwd, programFile));
+  // Relative data paths resolve from the working directory, as in the worker.
+  const examples = await loadDataset(spec.data[split as (typeof SPLITS)[number]], parseSignature(program.signature), { baseDir: cwd });
+  return { id, program, examples, spec };
+}
+
+/** The spec's LM unless a flag names another. */
+function lmConfig(values: Values, env: NodeJS.ProcessEnv, spec: TaskSpec | undefined): LMConfig {
+  const flagged = Object.keys(LM_OPTIONS).some((name) => stringFlag(values, name) !== undefined);
+  if (!spec || flagged) return lmConfigFromFlags(values, env);
+  const { provider, model, baseURL } = spec.lm;
+  return baseURL ? { provider, model, baseURL } : { provider, model };
 }
 
 /** Label accuracy for a lone enum output (the usual classifier), exact match otherwise. */
 function defaultMetric(signature: Signature): string {
   return soleEnumChoices(signature) ? 'label_accuracy' : 'exact_match';
+}
+
+/** --metric/--field, else the spec's metric, else the signature's natural one. */
+function chosenMetric(values: Values, signature: Signature, spec: TaskSpec | undefined): MetricSpec {
+  const name = stringFlag(values, 'metric') ?? spec?.metric.name ?? defaultMetric(signature);
+  const parsed = metricSpecSchema.safeParse({ name, field: stringFlag(values, 'field') ?? spec?.metric.field });
+  if (!parsed.success) throw new UsageError(`--metric must be one of ${METRICS.join(', ')} or a name registered by KKACHI_METRICS_MODULE, got "${name}"`);
+  return parsed.data;
 }
 
 export function summarize(report: EvalReport) {
@@ -80,28 +135,27 @@ export function summarize(report: EvalReport) {
 
 export const evalCommand: Command = {
   path: ['eval'],
-  summary: 'Evaluate a program artifact on a JSONL data set and print the report (accuracy, latency, LM calls).',
+  summary: "Evaluate a program on a JSONL data set or on a task spec's data, and print the report (task metrics, latency, LM calls).",
   options: {
-    program: { type: 'string', value: 'ARTIFACT.json', description: 'program artifact (JSON, as stored in the registry)', required: true },
-    data: { type: 'string', value: 'FILE.jsonl', description: 'examples: {"inputs":{…},"outputs":{…}} or flat {"<field>":…} per line', required: true },
-    metric: { type: 'string', value: METRICS.join('|'), description: 'metric (default: label_accuracy for an enum output, else exact_match)' },
+    program: { type: 'string', value: 'ARTIFACT.json', description: "program artifact (JSON, as stored in the registry); with --spec, default: the spec's zero-shot program" },
+    data: { type: 'string', value: 'FILE.jsonl', description: 'examples: {"inputs":{…},"outputs":{…}} or flat {"<field>":…} per line' },
+    spec: { type: 'string', value: 'TASK.json', description: "a task spec: its data reference (path, mapping, labels, shuffle/offset/limit), metric and LM" },
+    split: { type: 'string', value: SPLITS.join('|'), description: 'which of the spec\'s data sets (default: holdout, the rows the gate scores)' },
+    metric: { type: 'string', value: METRICS.join('|'), description: "metric (default: the spec's; else label_accuracy for an enum output, exact_match otherwise)" },
     field: { type: 'string', value: 'NAME', description: 'output field the metric scores (default: all)' },
     concurrency: { type: 'string', value: 'N', description: 'predictions in flight (default 4)' },
     ...LM_OPTIONS,
     json: { type: 'boolean', description: 'print the report (with one row per example) as JSON' },
   },
   async run({ values }, io) {
-    const { id, program } = readProgram(path.resolve(io.cwd, stringFlag(values, 'program') as string));
+    const { id, program, examples, spec } = await target(values, io.cwd);
     const signature = parseSignature(program.signature);
-    const metricName = stringFlag(values, 'metric') ?? defaultMetric(signature);
-    const metricSpec = metricSpecSchema.safeParse({ name: metricName, field: stringFlag(values, 'field') });
-    if (!metricSpec.success) throw new UsageError(`--metric must be one of ${METRICS.join(', ')} or a name registered by KKACHI_METRICS_MODULE, got "${metricName}"`);
-    const metric = metricFromSpec(metricSpec.data, metricsFromEnv(io.env, io.cwd));
-    const examples = readExamples(path.resolve(io.cwd, stringFlag(values, 'data') as string), signature);
-    if (examples.length === 0) throw new Error('--data holds no examples');
+    const metricSpec = chosenMetric(values, signature, spec);
+    const metric = metricFromSpec(metricSpec, metricsFromEnv(io.env, io.cwd));
+    if (examples.length === 0) throw new Error('the data set holds no examples');
     const concurrency = integerFlag(values, 'concurrency', { min: 1, max: 64 }) ?? 4;
 
-    const lm = await createLM(lmConfigFromFlags(values, io.env));
+    const lm = await createLM(lmConfig(values, io.env, spec));
     const bar = createProgressBar(io.stderr, 'eval');
     try {
       const report = await evaluate(program, examples, {
@@ -111,7 +165,8 @@ export const evalCommand: Command = {
         onProgress: (p) => bar.update({ done: p.done, total: p.total, accuracy: p.meanScore }),
       });
       bar.finish();
-      const summary = { program: id, lm: lm.id, metric: metricSpec.data.name, ...summarize(report) };
+      const task = summarizeForTask(report.rows, examples, signature, metricSpec.field);
+      const summary = { program: id, lm: lm.id, metric: metricSpec.name, ...summarize(report), ...task };
       if (values.json) return writeJson(io, { ...summary, rows: report.rows });
       io.stdout.write(
         [
@@ -121,6 +176,7 @@ export const evalCommand: Command = {
           `${summary.metric.padEnd(9)} ${formatPercent(summary.accuracy)} (mean score ${summary.meanScore.toFixed(3)})`,
           `latency   p50 ${formatMs(summary.p50Ms)}, p95 ${formatMs(summary.p95Ms)}`,
           `LM calls  ${summary.lmCalls} (${summary.cacheHits} cached, ${summary.errors} errors)`,
+          ...[renderTaskSummary(task)].filter((t) => t !== null).map((t) => `\n${t}`),
         ].join('\n') + '\n',
       );
     } finally {
