@@ -3,6 +3,7 @@
  * stages 1 and 4, runs two optimization cycles, deploys the first result, evaluates every version on
  * the held-out set and ends with the A/B-gated rollout; `progress` reports each stage and metric.
  */
+import { temporal } from '@temporalio/proto';
 import type { WorkflowHandle } from '@temporalio/client';
 import { feedbackSignal, progressQuery, type PipelineProgress } from '../../src/contract';
 import { optimizationPipeline } from '../../src/workflows/pipeline';
@@ -86,6 +87,10 @@ it('ends as cancelled when cancelled while collecting feedback, without failing 
   await handle.cancel();
   await expect(handle.result()).rejects.toMatchObject({ cause: { name: 'CancelledFailure' } });
   const { events } = await handle.fetchHistory();
-  const taskFailures = (events ?? []).filter((e) => e.workflowTaskFailedEventAttributes);
+  // UNHANDLED_COMMAND is the server refusing a completion because an event arrived meanwhile (a race
+  // the SDK retries by design, seen on a loaded machine), not a failure of the workflow's code.
+  const taskFailures = (events ?? []).filter(
+    (e) => e.workflowTaskFailedEventAttributes && e.workflowTaskFailedEventAttributes.cause !== temporal.api.enums.v1.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND,
+  );
   expect(taskFailures).toHaveLength(0);
 }, 60_000);
