@@ -1,7 +1,8 @@
 /**
  * evaluate: scores a version on one split of a dataset snapshot and stores the report. Finished rows
- * travel in the heartbeat, so a retried attempt predicts only the examples the last one had not
- * finished (LM-error rows are redone: they hold no result).
+ * are checkpointed in the store (keyed by version, snapshot and split), so a retried attempt predicts
+ * only the examples the last one had not finished (LM-error rows are redone: they hold no result). The
+ * heartbeat carries only `ActivityProgress` numbers, so `temporal workflow describe` stays readable.
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
@@ -13,8 +14,8 @@ import { parseTaskSpec } from '../core/task-spec';
 import type { Deps } from './deps';
 import { notFound } from './failures';
 import { activityLM } from './lm';
-import { heartbeat, lastCheckpoint } from './progress';
-import type { KkachiActivities } from '../contract';
+import { heartbeat, periodicSave } from './progress';
+import type { ActivityProgress, KkachiActivities } from '../contract';
 
 const rowSchema = z.object({
   id: z.string(),
@@ -28,10 +29,23 @@ const rowSchema = z.object({
   error: z.string().optional(),
   errorKind: z.enum(['lm', 'parse', 'metric']).optional(),
 });
-const checkpointSchema = z.object({ stage: z.literal('evaluate'), done: z.number(), total: z.number(), rows: z.array(rowSchema) });
-type Checkpoint = z.output<typeof checkpointSchema>;
+const checkpointSchema = z.array(rowSchema);
 
-/** Rows without the raw reply: heartbeat details should stay far below the payload limit. */
+/** Where the finished rows of one evaluation are checkpointed in the store. */
+export const evaluationCheckpointKey = (opts: { versionId: string; datasetId: string; split: string }): string =>
+  `evaluate:${contentHash({ versionId: opts.versionId, datasetId: opts.datasetId, split: opts.split })}`;
+
+function parseCheckpoint(content: string | null): EvalRow[] {
+  if (content === null) return [];
+  try {
+    const parsed = checkpointSchema.safeParse(JSON.parse(content));
+    return parsed.success ? parsed.data : [];
+  } catch {
+    return []; // An unreadable checkpoint only costs redoing the work.
+  }
+}
+
+/** Rows without the raw reply: the checkpoint holds what a report needs, not every model's whole answer. */
 const slim = ({ raw: _raw, ...row }: EvalRow): EvalRow => row;
 
 export function evaluateActivities({ store, cacheDir, heartbeatIntervalMs, metrics }: Deps): Pick<KkachiActivities, 'evaluate'> {
@@ -49,10 +63,16 @@ export function evaluateActivities({ store, cacheDir, heartbeatIntervalMs, metri
       // Only rows of examples in this split count: a stale checkpoint must not leak into the report.
       const ids = new Set(examples.map((e) => e.id));
       const finished = new Map<string, EvalRow>();
-      for (const row of lastCheckpoint(checkpointSchema)?.rows ?? []) if (ids.has(row.id) && row.errorKind !== 'lm') finished.set(row.id, row);
+      const key = evaluationCheckpointKey({ versionId, datasetId, split });
+      for (const row of parseCheckpoint(await store.getCheckpoint(key))) if (ids.has(row.id) && row.errorKind !== 'lm') finished.set(row.id, row);
 
-      const checkpoint = (): Checkpoint => ({ stage: 'evaluate', done: finished.size, total: examples.length, rows: [...finished.values()].map(slim) });
-      const progress = heartbeat(heartbeatIntervalMs, checkpoint);
+      const progressNow = (): ActivityProgress => {
+        let correct = 0;
+        for (const row of finished.values()) if (row.passed) correct += 1;
+        return { stage: 'evaluate', done: finished.size, total: examples.length, correct };
+      };
+      const progress = heartbeat(heartbeatIntervalMs, progressNow);
+      const checkpoint = periodicSave(heartbeatIntervalMs, () => store.putCheckpoint(key, JSON.stringify([...finished.values()].map(slim))));
       const run = async () => {
         const { lm, meter } = await activityLM(spec, cacheDir);
         const report = await lm.guard(() =>
@@ -63,12 +83,17 @@ export function evaluateActivities({ store, cacheDir, heartbeatIntervalMs, metri
             onProgress: ({ row }) => {
               if (row.errorKind !== 'lm') finished.set(row.id, row);
               progress.beat();
+              checkpoint.maybe();
             },
           }),
         );
         return { report, lmCalls: meter.snapshot().calls };
       };
-      const { report, lmCalls } = await run().finally(() => progress.stop());
+      // Saved also when the run fails (an exhausted error budget): the retry resumes from these rows.
+      const { report, lmCalls } = await run().finally(async () => {
+        progress.stop();
+        await checkpoint.now();
+      });
       progress.beat(true);
       if (report.errors > 0) {
         // Scoring a transient outage as wrong answers would bias the gate: fail (retryably) and let the
@@ -79,6 +104,7 @@ export function evaluateActivities({ store, cacheDir, heartbeatIntervalMs, metri
       const reportId = contentHash({ versionId, datasetId, split, rows: report.rows });
       await store.putReport(reportId, spec.name, versionId, report);
       await store.linkEvalReport(versionId, reportId);
+      await store.deleteCheckpoint(key);
       return {
         reportId,
         versionId,

@@ -63,3 +63,38 @@ export function heartbeat<T>(intervalMs: number, details: () => T): Heartbeat {
     },
   };
 }
+
+export interface PeriodicSave {
+  /** Starts a save when the interval has passed and none is under way. */
+  maybe(): void;
+  /** Waits for a save under way, then saves the latest state. */
+  now(): Promise<void>;
+}
+
+/**
+ * Saves a checkpoint at most once per interval, one save at a time. A failed save is logged, not
+ * fatal: losing a checkpoint only costs redoing that work on a retry.
+ */
+export function periodicSave(intervalMs: number, save: () => Promise<void>): PeriodicSave {
+  let last = -Infinity;
+  let inFlight: Promise<void> | null = null;
+  const start = (): Promise<void> => {
+    last = Date.now();
+    const saving = save()
+      .catch((err: unknown) => activityLog().warn('checkpoint not saved', { error: (err as Error).message }))
+      .finally(() => {
+        if (inFlight === saving) inFlight = null;
+      });
+    inFlight = saving;
+    return saving;
+  };
+  return {
+    maybe() {
+      if (inFlight === null && Date.now() - last >= intervalMs) void start();
+    },
+    async now() {
+      if (inFlight) await inFlight;
+      await start();
+    },
+  };
+}

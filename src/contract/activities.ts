@@ -69,6 +69,19 @@ export interface PointerChange {
   changed: boolean;
 }
 
+/**
+ * What the long activities (`optimize`, `evaluate`) send as heartbeat details: small numbers the Web
+ * UI, `temporal workflow describe` and `kkachi task status` show. `correct`: examples scored right so far
+ * (evaluate). What a retried attempt resumes from lives in the store, not here.
+ */
+export const activityProgressSchema = z.object({
+  stage: z.string(),
+  done: z.number().int().min(0),
+  total: z.number().int().min(0),
+  correct: z.number().int().min(0).optional(),
+});
+export type ActivityProgress = z.output<typeof activityProgressSchema>;
+
 export interface LiveMetrics {
   versionId: string;
   n: number;

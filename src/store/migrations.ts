@@ -123,6 +123,15 @@ export const MIGRATIONS: readonly Migration[] = [
     PRIMARY KEY (task, prediction_id)
   );
   `,
+  // Where a long activity keeps what a retried attempt resumes from (finished evaluation rows), so the
+  // heartbeat carries only small progress numbers and \`temporal workflow describe\` stays readable.
+  (d) => `
+  CREATE TABLE checkpoints (
+    key        TEXT PRIMARY KEY,
+    content    TEXT NOT NULL,
+    updated_at ${d.int} NOT NULL
+  );
+  `,
 ];
 
 /** Widens registry_history's pointer CHECK; SQLite cannot alter a constraint, so it rebuilds the table. */

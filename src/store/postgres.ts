@@ -313,6 +313,24 @@ export class PostgresStore implements Store {
     });
   }
 
+  // ── activity checkpoints ───────────────────────────────────────────────────────────────────────
+
+  async putCheckpoint(key: string, content: string): Promise<void> {
+    await this.pool.query(
+      'INSERT INTO checkpoints (key, content, updated_at) VALUES ($1, $2, $3) ON CONFLICT (key) DO UPDATE SET content = excluded.content, updated_at = excluded.updated_at',
+      [key, content, this.now()],
+    );
+  }
+
+  async getCheckpoint(key: string): Promise<string | null> {
+    const { rows } = await this.pool.query<{ content: string }>('SELECT content FROM checkpoints WHERE key = $1', [key]);
+    return rows[0]?.content ?? null;
+  }
+
+  async deleteCheckpoint(key: string): Promise<void> {
+    await this.pool.query('DELETE FROM checkpoints WHERE key = $1', [key]);
+  }
+
   async registryHistory(task: string): Promise<HistoryEntry[]> {
     return history(this.pool, task);
   }

@@ -251,6 +251,23 @@ export class SqliteStore implements Store {
     }).immediate();
   }
 
+  // ── activity checkpoints ───────────────────────────────────────────────────────────────────────
+
+  async putCheckpoint(key: string, content: string): Promise<void> {
+    this.db
+      .prepare('INSERT INTO checkpoints (key, content, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET content = excluded.content, updated_at = excluded.updated_at')
+      .run(key, content, this.now());
+  }
+
+  async getCheckpoint(key: string): Promise<string | null> {
+    const row = this.db.prepare('SELECT content FROM checkpoints WHERE key = ?').get(key) as { content: string } | undefined;
+    return row?.content ?? null;
+  }
+
+  async deleteCheckpoint(key: string): Promise<void> {
+    this.db.prepare('DELETE FROM checkpoints WHERE key = ?').run(key);
+  }
+
   async registryHistory(task: string): Promise<HistoryEntry[]> {
     return this.history(task);
   }

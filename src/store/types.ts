@@ -144,6 +144,11 @@ export interface Store {
   hasFeedbackReceipt(task: string, predictionId: string): Promise<boolean>;
   /** Predictions, failures, latency, feedback and corrections per version that served or got feedback. */
   servingStats(task: string): Promise<VersionServingStats[]>;
+
+  /** Replaces the checkpoint under `key` (opaque text: the activity owns its format). */
+  putCheckpoint(key: string, content: string): Promise<void>;
+  getCheckpoint(key: string): Promise<string | null>;
+  deleteCheckpoint(key: string): Promise<void>;
 }
 
 /** A version serving a share of traffic next to `active` while a rollout watches it. */

@@ -1,4 +1,5 @@
 /** Retried attempts resume from the last heartbeat instead of redoing finished work. */
+import { evaluationCheckpointKey } from '../../src/activities/evaluate';
 import { startLMDouble, type LMDouble } from '../support/lm-double';
 import { keywordOracle } from '../support/keyword-world';
 import { harness, keywordSpec, type Harness } from './support';
@@ -20,8 +21,10 @@ afterAll(async () => {
 });
 beforeEach(() => double.reset());
 
-interface EvalCheckpoint {
-  rows: { id: string; latencyMs: number }[];
+/** The rows an evaluation checkpointed in the store (what a retried attempt resumes from). */
+async function checkpointRows(split: 'holdout' | 'val'): Promise<{ id: string; latencyMs: number }[]> {
+  const content = await h.store.getCheckpoint(evaluationCheckpointKey({ versionId: baselineId, datasetId, split }));
+  return content === null ? [] : JSON.parse(content);
 }
 
 it('evaluate: a retry after an outage predicts only the rows the failed attempt had not finished', async () => {
@@ -31,14 +34,17 @@ it('evaluate: a retry after an outage predicts only the rows the failed attempt 
   double.setHandler((req, i) => (i % 3 === 2 ? { status: 503 } : oracle(req)));
   const first = await h.attempt('evaluate', [spec, { versionId: baselineId, datasetId, split: 'holdout' }]);
   expect(first.error).toMatchObject({ nonRetryable: false });
-  const checkpoint = first.heartbeats.at(-1) as EvalCheckpoint;
+  const checkpoint = { rows: await checkpointRows('holdout') };
   const finished = checkpoint.rows.length;
   expect(finished).toBeGreaterThan(0);
   expect(finished).toBeLessThan(40);
+  // The heartbeat carries progress numbers only, never the rows: `temporal workflow describe` stays readable.
+  for (const beat of first.heartbeats) expect(Object.keys(beat as object).sort()).toEqual(['correct', 'done', 'stage', 'total']);
+  expect(first.heartbeats.at(-1)).toEqual({ stage: 'evaluate', done: finished, total: 40, correct: expect.any(Number) });
 
   double.reset();
   double.setHandler(oracle);
-  const { result } = await h.run('evaluate', [spec, { versionId: baselineId, datasetId, split: 'holdout' }], { attempt: 2, heartbeatDetails: checkpoint });
+  const { result } = await h.run('evaluate', [spec, { versionId: baselineId, datasetId, split: 'holdout' }], { attempt: 2 });
   expect(double.requests).toHaveLength(40 - finished);
   expect(result).toMatchObject({ n: 40, errors: 0, lmCalls: 40 - finished });
   // Resumed rows are the checkpoint's rows, not new predictions.
@@ -51,6 +57,8 @@ it('evaluate: a retry after an outage predicts only the rows the failed attempt 
   expect(finishedTexts.size).toBe(finished);
   const asked = double.requests.map((r) => r.messages.at(-1)?.content ?? '');
   expect(asked.filter((query) => [...finishedTexts].some((text) => query.includes(text)))).toEqual([]);
+  // Once the report is stored, the checkpoint is gone.
+  expect(await checkpointRows('holdout')).toEqual([]);
 });
 
 it('evaluate keeps heartbeating while a slow LM call runs, before any example finishes', async () => {
@@ -73,8 +81,9 @@ it('evaluate keeps heartbeating while a slow LM call runs, before any example fi
 
 it('evaluate ignores checkpoint rows of examples outside the split', async () => {
   const spec = keywordSpec(double.baseURL);
-  const stale = { stage: 'evaluate', done: 1, total: 1, rows: [{ id: 'not-in-split', outputs: null, score: 1, passed: true, latencyMs: 1, cached: false }] };
-  const { result } = await h.run('evaluate', [spec, { versionId: baselineId, datasetId, split: 'val' }], { heartbeatDetails: stale });
+  const stale = [{ id: 'not-in-split', outputs: null, score: 1, passed: true, latencyMs: 1, cached: false }];
+  await h.store.putCheckpoint(evaluationCheckpointKey({ versionId: baselineId, datasetId, split: 'val' }), JSON.stringify(stale));
+  const { result } = await h.run('evaluate', [spec, { versionId: baselineId, datasetId, split: 'val' }]);
   expect(double.requests).toHaveLength(result.n);
   expect((await h.store.getReport(result.reportId))!.report.rows.map((r) => r.id)).not.toContain('not-in-split');
 });
