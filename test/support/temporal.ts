@@ -24,6 +24,10 @@ export interface TemporalEnv {
   client: Client;
   /** For workers created in the test process. */
   nativeConnection: NativeConnection;
+  /** Stops the server process only (an outage): clients and workers stay, and reconnect after `startServer`. */
+  stopServer(): Promise<void>;
+  /** Starts the server again on the same port and database file, and waits until it answers. */
+  startServer(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -65,11 +69,15 @@ export async function startTemporal(options: StartTemporalOptions = {}): Promise
   const dynamic = { ...options.dynamicConfig };
   if (options.suggestContinueAsNew !== undefined) dynamic['limit.historyCount.suggestContinueAsNew'] = options.suggestContinueAsNew;
   for (const [key, value] of Object.entries(dynamic)) args.push('--dynamic-config-value', `${key}=${value}`);
-  const server = spawn(temporalBinary(), args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
-  server.stderr?.on('data', (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString()).slice(-4_000);
-  });
+  const launch = (): ChildProcess => {
+    const child = spawn(temporalBinary(), args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString()).slice(-4_000);
+    });
+    return child;
+  };
+  let server = launch();
 
   try {
     const connection = await connectWhenReady(address, server, () => stderr, attributes);
@@ -80,6 +88,11 @@ export async function startTemporal(options: StartTemporalOptions = {}): Promise
       namespace: 'default',
       client,
       nativeConnection,
+      stopServer: () => stopProcess(server),
+      async startServer() {
+        server = launch();
+        await (await connectWhenReady(address, server, () => stderr, attributes)).close();
+      },
       async stop() {
         await nativeConnection.close();
         await connection.close();

@@ -34,7 +34,8 @@ export interface Harness {
 let queues = 0;
 
 // Workers log every state change at INFO, and some tests provoke warnings on purpose: errors only.
-Runtime.install({ logger: new DefaultLogger('ERROR') });
+// Core (Rust) logs go through the same logger, so a test that stops the server is not flooded with poll retries.
+Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' }, forward: {} } } });
 
 /** `deps` adds to the activities' dependencies (e.g. an `env` naming a metrics module). */
 export async function setUpHarness(options: StartTemporalOptions = {}, deps: Partial<ActivityDeps> = {}): Promise<Harness> {
