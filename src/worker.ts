@@ -11,6 +11,7 @@ import type { KkachiActivities } from './contract';
 import { openStore, redactUrl, storeLocation } from './store';
 import { temporalConfig, type TemporalConfig } from './temporal/config';
 import { ensureServerReady, PreflightError } from './temporal/preflight';
+import { telemetryFromEnv } from './temporal/telemetry';
 
 export interface CreateWorkerOptions {
   connection?: NativeConnection;
@@ -48,7 +49,7 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
 }
 
 async function main(): Promise<void> {
-  Runtime.install({ shutdownSignals: ['SIGINT', 'SIGTERM'] });
+  Runtime.install({ shutdownSignals: ['SIGINT', 'SIGTERM'], telemetryOptions: telemetryFromEnv() });
   const config = temporalConfig();
   const location = storeLocation();
   const store = await openStore(location);

@@ -14,6 +14,7 @@ import { parseTaskSpec } from '../core/task-spec';
 import type { Deps } from './deps';
 import { notFound } from './failures';
 import { activityLM } from './lm';
+import { recordEvaluation } from './metrics';
 import { heartbeat, periodicSave } from './progress';
 import type { ActivityProgress, KkachiActivities } from '../contract';
 
@@ -73,6 +74,8 @@ export function evaluateActivities({ store, cacheDir, heartbeatIntervalMs, metri
       };
       const progress = heartbeat(heartbeatIntervalMs, progressNow);
       const checkpoint = periodicSave(heartbeatIntervalMs, () => store.putCheckpoint(key, JSON.stringify([...finished.values()].map(slim))));
+      const started = Date.now();
+      const resumed = finished.size;
       const run = async () => {
         const { lm, meter } = await activityLM(spec, cacheDir);
         const report = await lm.guard(() =>
@@ -94,6 +97,7 @@ export function evaluateActivities({ store, cacheDir, heartbeatIntervalMs, metri
         progress.stop();
         await checkpoint.now();
       });
+      recordEvaluation(spec.name, report.n - resumed, Date.now() - started);
       progress.beat(true);
       if (report.errors > 0) {
         // Scoring a transient outage as wrong answers would bias the gate: fail (retryably) and let the

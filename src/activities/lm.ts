@@ -6,6 +6,7 @@ import { createLM } from '../core/lm/factory';
 import type { ChatMessage, Completion, CompletionOptions, LM } from '../core/lm/types';
 import { UsageMeter } from '../core/lm/usage';
 import type { TaskSpec } from '../core/task-spec';
+import { MeteredActivityLM } from './metrics';
 
 /**
  * `predict` turns LM failures into data, so a 401 would otherwise be scored as a wrong answer on
@@ -55,5 +56,5 @@ export async function activityLM(spec: TaskSpec, cacheDir: string | null): Promi
   const meter = new UsageMeter();
   const { provider, model, baseURL } = spec.lm;
   const lm = await createLM({ provider, model, baseURL }, { cacheDir, retry: 'off', meter });
-  return { lm: new FailFastLM(lm), meter };
+  return { lm: new FailFastLM(new MeteredActivityLM(lm)), meter };
 }

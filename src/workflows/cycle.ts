@@ -2,7 +2,7 @@
  * One optimization cycle, a child of the learner: build dataset → optimize → evaluate the active
  * program and the candidate on the held-out set → `rollout` (gate, promote, monitor) as a child.
  */
-import { executeChild, log, upsertMemo, workflowInfo } from '@temporalio/workflow';
+import { executeChild, log, metricMeter, upsertMemo, workflowInfo } from '@temporalio/workflow';
 import { rolloutWorkflowId, type CycleInput, type CycleResult } from '../contract';
 import { rollout } from './rollout';
 import { markProgress } from './search-attributes';
@@ -19,6 +19,7 @@ export async function optimizationCycle(input: CycleInput): Promise<CycleResult>
     const reason = 'kept: the optimizer reproduced the active program';
     markProgress({ stage: 'kept' });
     upsertMemo({ decision: 'kept', reason });
+    countCycle(spec.name, 'kept');
     return { ...base, gate: null, decision: 'kept', reason, activeVersion: input.activeVersionId };
   }
 
@@ -40,6 +41,12 @@ export async function optimizationCycle(input: CycleInput): Promise<CycleResult>
     ],
   });
   upsertMemo({ decision: result.decision, reason: result.reason });
+  countCycle(spec.name, result.decision);
   log.info('cycle finished', { task: spec.name, cycle: input.cycle, trigger: input.trigger, decision: result.decision });
   return { ...base, gate: result.gate, decision: result.decision, reason: result.reason, activeVersion: result.activeVersion };
+}
+
+/** Cycles by decision on the worker's metrics endpoint; the SDK records nothing while replaying, so no command changes. */
+function countCycle(task: string, decision: string): void {
+  metricMeter.createCounter('kkachi_cycles', 'cycles', 'finished optimization cycles, by task and decision').add(1, { task, decision });
 }

@@ -4,16 +4,14 @@
  * optimize activity ran again (attempt ≥ 2, after its heartbeat timed out), and the registry shows
  * exactly one promotion.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { join, resolve } from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { cycleWorkflowId, learnerWorkflowId, optimizeNowUpdate } from '../../src/contract';
 import { learner } from '../../src/workflows/learner';
 import { keywordOracle } from '../support/keyword-world';
-import { feedbackFor, keywordTask, setUpHarness, waitForStatus, type Harness } from './harness';
+import { feedbackFor, keywordTask, setUpHarness, spawnWorkerProcess, waitForStatus, type Harness } from './harness';
 
-const ROOT = resolve(__dirname, '../..');
 const TASK = 'crash';
 
 let h: Harness;
@@ -31,32 +29,11 @@ afterAll(async () => {
   await h?.stop();
 });
 
-/** `node src/worker.ts` with this test's server, queue and store. */
-function startWorkerProcess(): ChildProcess {
-  const child = spawn(process.execPath, ['-r', join(__dirname, 'register-ts.js'), join(ROOT, 'src/worker.ts')], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      TEMPORAL_ADDRESS: h.env.address,
-      TEMPORAL_NAMESPACE: h.env.namespace,
-      KKACHI_TASK_QUEUE: h.taskQueue,
-      KKACHI_HOME: h.dir,
-      KKACHI_ACTIVITY_CONCURRENCY: '4',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const keep = (chunk: Buffer): void => {
-    output = (output + chunk.toString()).slice(-4_000);
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  child.on('exit', (code, signal) => {
-    if (code !== 0 && signal !== 'SIGKILL' && signal !== 'SIGTERM') console.error(`worker exited (${code ?? signal}):\n${output}`);
-  });
+const startWorkerProcess = (): ChildProcess => {
+  const child = spawnWorkerProcess(h);
   children.push(child);
   return child;
-}
+};
 
 async function until<T>(probe: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
   const deadline = Date.now() + timeoutMs;

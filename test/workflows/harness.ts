@@ -3,9 +3,10 @@
  * activities over a temporary SQLite store, and the LM double playing the keyword world (the zero-shot
  * program guesses; demos that share the query's keyword make it right, so optimizing really helps).
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { DefaultLogger, Runtime, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../../src/activities';
@@ -146,4 +147,35 @@ export async function waitForStatus(
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`status condition not met in ${timeoutMs} ms; last status: ${JSON.stringify(last)}`);
+}
+
+/**
+ * `node src/worker.ts` in its own process (transpiled on the fly) with this harness's server, queue
+ * and KKACHI_HOME; `env` adds or overrides variables. Its output is printed if it dies unexpectedly.
+ */
+export function spawnWorkerProcess(h: Harness, env: NodeJS.ProcessEnv = {}): ChildProcess {
+  const root = resolve(__dirname, '../..');
+  const child = spawn(process.execPath, ['-r', join(__dirname, 'register-ts.js'), join(root, 'src/worker.ts')], {
+    cwd: root,
+    env: {
+      ...process.env,
+      TEMPORAL_ADDRESS: h.env.address,
+      TEMPORAL_NAMESPACE: h.env.namespace,
+      KKACHI_TASK_QUEUE: h.taskQueue,
+      KKACHI_HOME: h.dir,
+      KKACHI_ACTIVITY_CONCURRENCY: '4',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const keep = (chunk: Buffer): void => {
+    output = (output + chunk.toString()).slice(-4_000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  child.on('exit', (code, signal) => {
+    if (code !== 0 && signal !== 'SIGKILL' && signal !== 'SIGTERM') console.error(`worker exited (${code ?? signal}):\n${output}`);
+  });
+  return child;
 }
