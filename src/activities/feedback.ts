@@ -1,4 +1,5 @@
 /** Feedback in (persisted exactly once per prediction id) and live accuracy out. */
+import { percentile } from '../core/stats/percentile';
 import type { Deps } from './deps';
 import type { KkachiActivities } from '../contract';
 import { recordFeedback } from './metrics';
@@ -12,8 +13,9 @@ export function feedbackActivities({ store }: Deps): Pick<KkachiActivities, 'per
     },
 
     async liveMetrics(task, { versionId, sinceMs }) {
-      const { n, correct } = await store.liveStats(task, versionId, sinceMs);
-      return { versionId, n, correct, accuracy: n === 0 ? null : correct / n };
+      const [{ n, correct }, latencies] = await Promise.all([store.liveStats(task, versionId, sinceMs), store.predictionLatencies(task, versionId, sinceMs)]);
+      // p50 of the predictions served over HTTP since then: what the canary's latency rule compares.
+      return { versionId, n, correct, accuracy: n === 0 ? null : correct / n, p50Ms: latencies.length === 0 ? null : percentile(latencies, 50) };
     },
   };
 }

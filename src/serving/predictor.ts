@@ -13,7 +13,7 @@ import type { Store } from '../store/types';
 import { chooseVersion } from './versions';
 
 /** The part of the store serving needs: read-only, so N replicas can share one registry. */
-export type ServingStore = Pick<Store, 'getPointers' | 'getProgram'>;
+export type ServingStore = Pick<Store, 'routing' | 'getProgram'>;
 
 export interface Served {
   /** Idempotency key the caller sends back with feedback on this prediction. */

@@ -12,7 +12,7 @@ import type { Store } from '../store/types';
 import { Predictor } from './predictor';
 
 /** What the catalogue reads from the store. */
-export type CatalogueStore = Pick<Store, 'getPointers' | 'getProgram' | 'getTaskSpec'>;
+export type CatalogueStore = Pick<Store, 'getPointers' | 'routing' | 'getProgram' | 'getTaskSpec'>;
 
 export interface ServedTask {
   name: string;

@@ -313,6 +313,14 @@ export class PostgresStore implements Store {
     });
   }
 
+  async predictionLatencies(task: string, versionId: string, sinceMs: number): Promise<number[]> {
+    const { rows } = await this.pool.query<{ latency_ms: number }>(
+      'SELECT latency_ms FROM predictions WHERE task = $1 AND version_id = $2 AND created_at >= $3 ORDER BY created_at DESC LIMIT $4',
+      [task, versionId, sinceMs, LATENCY_SAMPLE],
+    );
+    return rows.map((r) => Number(r.latency_ms));
+  }
+
   // ── activity checkpoints ───────────────────────────────────────────────────────────────────────
 
   async putCheckpoint(key: string, content: string): Promise<void> {

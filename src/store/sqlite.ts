@@ -251,6 +251,13 @@ export class SqliteStore implements Store {
     }).immediate();
   }
 
+  async predictionLatencies(task: string, versionId: string, sinceMs: number): Promise<number[]> {
+    const rows = this.db
+      .prepare('SELECT latency_ms FROM predictions WHERE task = ? AND version_id = ? AND created_at >= ? ORDER BY created_at DESC LIMIT ?')
+      .all(task, versionId, sinceMs, LATENCY_SAMPLE) as { latency_ms: number }[];
+    return rows.map((r) => r.latency_ms);
+  }
+
   // ── activity checkpoints ───────────────────────────────────────────────────────────────────────
 
   async putCheckpoint(key: string, content: string): Promise<void> {

@@ -145,6 +145,9 @@ export interface Store {
   /** Predictions, failures, latency, feedback and corrections per version that served or got feedback. */
   servingStats(task: string): Promise<VersionServingStats[]>;
 
+  /** Latencies (ms) of a version's predictions logged at or after sinceMs, newest first, at most LATENCY_SAMPLE. */
+  predictionLatencies(task: string, versionId: string, sinceMs: number): Promise<number[]>;
+
   /** Replaces the checkpoint under `key` (opaque text: the activity owns its format). */
   putCheckpoint(key: string, content: string): Promise<void>;
   getCheckpoint(key: string): Promise<string | null>;
