@@ -11,7 +11,8 @@ import { createActivities } from '../activities';
 import { createLM, type LMConfig } from '../core/lm/factory';
 import { disposeLocalRuntimes } from '../core/lm/local-runtime';
 import { UsageMeter } from '../core/lm/usage';
-import { parseSignature } from '../core/signature';
+import { summarizeForTask, type TaskSummary } from '../core/report-summary';
+import { parseSignature, type Signature } from '../core/signature';
 import type { TaskSpecInput } from '../core/task-spec';
 import { DEFAULT_MODEL, isModelName, modelsDir, resolveModel } from '../models/catalogue';
 import { installModel } from '../models/install';
@@ -66,6 +67,8 @@ export interface DemoOutcome {
   /** The version the gate left in service, and what the registry says is active: they must agree. */
   gateChoice: string;
   storeActive: string | null;
+  /** Per-label scores and the confusion matrix of the version in service on the held-out set. */
+  activeSummary: TaskSummary | null;
   problems: string[];
   seconds: number;
 }
@@ -218,6 +221,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoOutcome> {
       totals: totals(pipeline, meter.snapshot().calls),
       gateChoice: finalActiveVersion(pipeline),
       storeActive: (await store.getPointers(spec.name)).active,
+      activeSummary: await heldOutSummary(store, finalActiveVersion(pipeline), signature),
       problems: consistencyProblems(pipeline, simulator.counts),
       seconds: 0,
     };
@@ -229,6 +233,13 @@ export async function runDemo(opts: DemoOptions): Promise<DemoOutcome> {
     for (const step of cleanup.reverse()) await step().catch(() => undefined);
     await disposeLocalRuntimes();
   }
+}
+
+/** The task summary of a version's last held-out report (the pipeline's final evaluation), from its stored rows. */
+async function heldOutSummary(store: Store, versionId: string, signature: Signature): Promise<TaskSummary | null> {
+  const reportId = (await store.getProgram(versionId))?.lineage.evalReportId;
+  const stored = reportId ? await store.getReport(reportId) : null;
+  return stored ? summarizeForTask(stored.report.rows, [], signature) : null;
 }
 
 interface DriveOptions {

@@ -71,6 +71,18 @@ describe('kkachi demo --quick --json (real model, real dev server)', () => {
     expect(outcome.rows.filter((r) => r.active).map((r) => r.versionId)).toEqual([outcome.gateChoice]);
   });
 
+  it('shows the version in service per label: a confusion matrix over every held-out sentence that agrees with its accuracy', () => {
+    const summary = outcome.activeSummary?.classification;
+    if (!summary) throw new Error('the outcome has no classification summary of the active version');
+    const counts = summary.confusion.counts.flat();
+    expect(counts.reduce((a, b) => a + b, 0)).toBe(outcome.data.holdout);
+    expect(summary.confusion.labels).toEqual(['positive', 'negative']);
+    const active = outcome.rows.find((r) => r.active);
+    expect(summary.accuracy).toBeCloseTo(active?.heldOutAccuracy ?? -1, 12);
+    expect(summary.perLabel.map((l) => l.support).reduce((a, b) => a + b, 0)).toBe(outcome.data.holdout);
+    expect(run.stderr).not.toContain('kkachi:');
+  });
+
   it('every version in the table exists in the store, and the active one is the gate’s choice', async () => {
     const store = await openStore(outcome.storePath);
     try {

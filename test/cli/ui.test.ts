@@ -1,5 +1,7 @@
 import { createProgressBar, describeProgress } from '../../src/cli/ui/progress';
 import { formatMs, formatPercent, renderTable, shortId } from '../../src/cli/ui/table';
+import { renderTaskSummary } from '../../src/cli/ui/task-summary';
+import { classificationSummary } from '../../src/core/stats/classification';
 
 function sink(isTTY: boolean) {
   const out: string[] = [];
@@ -55,5 +57,31 @@ describe('progress bar', () => {
 
   it('describes counts, accuracy and a note', () => {
     expect(describeProgress('[1/7] corrections', { done: 2, total: 4, accuracy: 0.75, note: '8 predictions' })).toBe('[1/7] corrections 2/4  acc 75.0%  8 predictions');
+  });
+});
+
+describe('renderTaskSummary', () => {
+  it('prints per-label scores, macro-F1 and the confusion matrix for labels; F1 and EM for answers', () => {
+    const pairs = [
+      ...Array.from({ length: 7 }, () => ({ gold: 'spam', predicted: 'spam' })),
+      ...Array.from({ length: 3 }, () => ({ gold: 'spam', predicted: 'ham' })),
+      ...Array.from({ length: 9 }, () => ({ gold: 'ham', predicted: 'ham' })),
+      { gold: 'ham', predicted: null },
+    ];
+    const text = renderTaskSummary({ field: 'label', classification: classificationSummary(pairs, ['spam', 'ham']) }) as string;
+    expect(text.split('\n')).toEqual([
+      'label  precision  recall     F1  support',
+      '-----  ---------  ------  -----  -------',
+      'spam       1.000   0.700  0.824       10',
+      'ham        0.750   0.900  0.818       10',
+      'macro-F1 0.821, balanced accuracy 80.0%, accuracy 80.0% (n = 20)',
+      '',
+      'gold \\ predicted  spam  ham  (other)',
+      '----------------  ----  ---  -------',
+      'spam                 7    3        0',
+      'ham                  0    9        1',
+    ]);
+    expect(renderTaskSummary({ field: 'answer', answers: { meanF1: 0.4567, exactMatch: 0.25 } })).toBe('mean token F1 0.457, exact match 25.0%');
+    expect(renderTaskSummary({ field: 'n' })).toBeNull();
   });
 });

@@ -4,6 +4,7 @@ import { PLANS } from '../../demo/plan';
 import { writeJson, type CliIO, type Command } from '../command';
 import { createProgressBar } from '../ui/progress';
 import { formatMs, formatPercent, renderTable, shortId } from '../ui/table';
+import { renderTaskSummary } from '../ui/task-summary';
 
 export function renderOutcome(o: DemoOutcome): string {
   const table = renderTable(
@@ -28,11 +29,13 @@ export function renderOutcome(o: DemoOutcome): string {
     ]),
   );
   const f = o.feedback;
+  const summary = o.activeSummary && renderTaskSummary(o.activeSummary);
   const lines = [
     '',
     `Results (${o.mode} run, ${o.model}, ${o.data.holdout} held-out sentences; * = active now)`,
     table,
     '',
+    ...(summary ? [`The version in service (${shortId(o.storeActive)}) on the held-out sentences:`, summary, ''] : []),
     `feedback: ${f.sent} records sent by simulated users = ${f.corrections} corrections + ${f.confirmations} confirmations; the pipeline counted ${o.pipeline.counters.received} (${o.pipeline.counters.corrections} corrections)${f.failed ? `; ${f.failed} predictions failed and were not sent` : ''}`,
     `LM calls: ${o.totals.optimizationLmCalls} optimizing (incl. validation), ${o.totals.evaluationLmCalls} held-out evaluation, ${o.totals.servingLmCalls} serving the users`,
     `registry: active ${shortId(o.storeActive)} (the gate chose ${shortId(o.gateChoice)}); store ${o.storePath}`,
