@@ -7,9 +7,12 @@ import { recordFeedback } from './metrics';
 export function feedbackActivities({ store }: Deps): Pick<KkachiActivities, 'persistFeedback' | 'liveMetrics'> {
   return {
     async persistFeedback(task, records) {
-      const result = await store.insertFeedback(task, records);
+      // The registry is the one source of truth for what is in service, whoever moved the pointer.
+      const { active } = await store.getPointers(task);
+      const stamped = records.map((r) => (r.versionId ? r : { ...r, versionId: active }));
+      const result = await store.insertFeedback(task, stamped);
       recordFeedback(task, result.inserted, result.duplicates);
-      return result;
+      return { ...result, active };
     },
 
     async liveMetrics(task, { versionId, sinceMs }) {

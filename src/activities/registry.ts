@@ -22,7 +22,7 @@ export function baselineArtifact(spec: TaskSpec): ProgramArtifact {
 
 const change = (p: Pointers, changed: boolean): PointerChange => ({ active: p.active, previous: p.previous, changed });
 
-export function registryActivities({ store }: Deps): Pick<KkachiActivities, 'ensureBaseline' | 'promote' | 'restorePrevious' | 'setCanary'> {
+export function registryActivities({ store }: Deps): Pick<KkachiActivities, 'ensureBaseline' | 'activeVersion' | 'promote' | 'restorePrevious' | 'setCanary'> {
   return {
     async ensureBaseline(rawSpec) {
       const spec = parseTaskSpec(rawSpec);
@@ -34,6 +34,11 @@ export function registryActivities({ store }: Deps): Pick<KkachiActivities, 'ens
       await store.compareAndSetActive(spec.name, { expected: null, next: artifact.id, actor: 'kkachi', reason: 'baseline' });
       const { active } = await store.getPointers(spec.name);
       return { versionId: artifact.id, active: active ?? artifact.id };
+    },
+
+    async activeVersion(task) {
+      const { active } = await store.getPointers(task);
+      return { active };
     },
 
     async promote(task, { versionId, expectedActive, actor, reason }) {

@@ -100,10 +100,15 @@ export interface CanaryPointer {
 export interface KkachiActivities {
   /** Data files, mapped columns, non-empty disjoint train/holdout, model or endpoint: throws naming what is wrong. */
   checkTaskSpec(spec: TaskSpec): Promise<{ train: number; holdout: number }>;
-  /** Insert feedback, unique by prediction id; re-delivery is a no-op. */
-  persistFeedback(task: string, records: FeedbackRecord[]): Promise<{ inserted: number; duplicates: number }>;
+  /**
+   * Insert feedback, unique by prediction id; re-delivery is a no-op. A record without a versionId is
+   * stamped with the registry's active version, which the answer names (whoever moved the pointer).
+   */
+  persistFeedback(task: string, records: FeedbackRecord[]): Promise<{ inserted: number; duplicates: number; active?: string | null }>;
   /** Store the spec's zero-shot program as a version and make it active if the task has none. */
   ensureBaseline(spec: TaskSpec): Promise<{ versionId: string; active: string }>;
+  /** The registry's `active` pointer now. */
+  activeVersion(task: string): Promise<{ active: string | null }>;
   /** Snapshot seed examples + all corrections so far into train/val (split by seed) + holdout. */
   buildDataset(spec: TaskSpec, opts: { cycle: number }): Promise<DatasetSummary>;
   /** Run the spec's optimizer on a dataset snapshot; heartbeats progress and resumes from it. */

@@ -77,11 +77,10 @@ export class InvalidFeedback extends Error {
 }
 
 export interface IntakeOptions {
-  /** The version to stamp on feedback that does not name one. */
-  activeVersion: () => string | null;
   /** Largest record in bytes (the spec's `limits.feedbackBytes`). */
   maxRecordBytes: number;
-  onPersisted?: (records: FeedbackRecord[]) => void;
+  /** After each store write, with the registry's active version as the store saw it (absent in old histories). */
+  onPersisted?: (records: FeedbackRecord[], active: string | null | undefined) => void;
 }
 
 export class FeedbackIntake {
@@ -120,7 +119,8 @@ export class FeedbackIntake {
       input: fieldsOf(this.inputs, p.input, 'input'),
       predicted: fieldsOf(this.outputs, p.predicted, 'predicted'),
       correct: fieldsOf(this.outputs, p.correct, 'correct'),
-      versionId: p.versionId ?? this.options.activeVersion(),
+      // Without one, persistFeedback stamps the registry's active version when it stores the record.
+      versionId: p.versionId ?? null,
       receivedAt: Date.now(),
     };
   }
@@ -250,6 +250,7 @@ export class FeedbackIntake {
     const corrections = records.filter((r) => isCorrection(r.predicted, r.correct));
     const confirmations = records.filter((r) => !isCorrection(r.predicted, r.correct));
     const total = { inserted: 0, duplicates: 0 };
+    let active: string | null | undefined;
     this.persisting += 1;
     try {
       for (const [group, correcting] of [[corrections, true], [confirmations, false]] as const) {
@@ -265,11 +266,12 @@ export class FeedbackIntake {
         }
         total.inserted += result.inserted;
         total.duplicates += result.duplicates;
+        active = result.active;
       }
     } finally {
       this.persisting -= 1;
     }
-    this.options.onPersisted?.(records);
+    this.options.onPersisted?.(records, active);
     return total;
   }
 }

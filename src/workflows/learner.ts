@@ -15,6 +15,7 @@ import {
   executeChild,
   isCancellation,
   log,
+  patched,
   setHandler,
   upsertMemo,
   workflowInfo,
@@ -45,6 +46,8 @@ import { requireTaskSpec, requireUsableSpec } from './spec';
 
 /** Cycles kept in state (and shown by `status`). */
 export const MAX_CYCLES = 20;
+/** Histories recorded before the learner re-read the registry ahead of each cycle replay without that read. */
+export const REGISTRY_BEFORE_CYCLE_PATCH = 'registry-before-cycle';
 
 /** What one run of the learner hands to the next across continue-as-new. */
 export interface LearnerState {
@@ -90,10 +93,12 @@ export async function learner(specInput: unknown, carried?: LearnerState): Promi
   };
 
   const intake = new FeedbackIntake(task, parseSignature(spec.signature), state.intake, {
-    activeVersion: () => state.activeVersion,
     maxRecordBytes: spec.limits.feedbackBytes,
-    onPersisted: () => {
+    onPersisted: (_records, active) => {
       driftCheckDue = true;
+      // The registry's pointer, read as the records were stored: another writer (a pipeline, an
+      // operator) may have moved it. A read racing a rollout's own move is corrected by the next one.
+      if (active && !running) setActive(active, 'registry');
     },
   });
 
@@ -208,6 +213,11 @@ export async function learner(specInput: unknown, carried?: LearnerState): Promi
     intake.resetPending();
     markProgress({ stage: 'optimizing' });
     log.info('cycle starting', { task, cycle: record.cycle, trigger });
+    // The cycle improves on what is in service, whoever put it there (a pipeline, an operator).
+    if (patched(REGISTRY_BEFORE_CYCLE_PATCH)) {
+      const { active } = await storeActivities.activeVersion(task);
+      if (active) setActive(active, 'registry');
+    }
 
     const scope = new CancellationScope();
     running = { record, scope };

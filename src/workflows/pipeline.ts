@@ -53,7 +53,6 @@ export async function optimizationPipeline(rawInput: PipelineInput): Promise<Pip
     pendingCorrections: 0,
   };
   const intake = new FeedbackIntake(task, parseSignature(spec.signature), emptyIntakeState(), {
-    activeVersion: () => activeVersion,
     maxRecordBytes: spec.limits.feedbackBytes,
   });
 

@@ -56,11 +56,16 @@ it.each([
   const valid = Array.from({ length: 20 }, (_, i) => feedbackFor(i + 1, { seed: 610 }));
 
   const startedAt = Date.now();
+  let refusedAfterMs = Infinity;
   const [refused, ...acks] = await Promise.all([
-    handle.executeUpdate(submitFeedbackUpdate, { args: [huge] }).catch((err: unknown) => err),
+    handle.executeUpdate(submitFeedbackUpdate, { args: [huge] }).catch((err: unknown) => {
+      refusedAfterMs = Date.now() - startedAt;
+      return err;
+    }),
     ...valid.map((v) => handle.executeUpdate(submitFeedbackUpdate, { args: [v] })),
   ]);
-  expect(Date.now() - startedAt).toBeLessThan(15_000);
+  // One workflow task round trip (generous for a loaded machine); a jammed learner took minutes.
+  expect(refusedAfterMs).toBeLessThan(30_000);
   expect(refused).toBeInstanceOf(WorkflowUpdateFailedError);
   const message = String((refused as WorkflowUpdateFailedError).cause?.message);
   expect(message).toMatch(/^correct\.sentiment: feedback is \d+ bytes, over the limit of 65536 bytes/);

@@ -6,7 +6,10 @@
 import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { feedbackSignal, learnerWorkflowId, optimizeNowUpdate, statusQuery, submitFeedbackUpdate } from '../../src/contract';
+import { createArtifact } from '../../src/core/artifact';
+import { createProgram } from '../../src/core/program';
 import { learner } from '../../src/workflows/learner';
+import { KEYWORD_SIGNATURE } from '../support/keyword-world';
 import { feedbackFor, keywordTask, setUpRunningHarness, waitForStatus, type Harness } from './harness';
 
 let h: Harness;
@@ -90,6 +93,40 @@ it('fails before it listens when the data cannot work: a holdout that shares exa
   // Nothing was set up for a task that cannot run.
   expect(await h.store.getPointers('overlap')).toMatchObject({ active: null });
 });
+
+it('follows the registry when another writer moves the active version: status, feedback stamps and the next cycle', async () => {
+  const spec = keywordTask('two-writers', h.double.baseURL, { triggers: { corrections: 1_000 } });
+  const handle = await start(spec);
+  const baseline = (await waitForStatus(handle, (s) => s.activeVersion !== null)).activeVersion as string;
+
+  // What a pipeline on the same task does when it promotes: a new version and a compare-and-set on `active`.
+  const other = createArtifact(createProgram(KEYWORD_SIGNATURE, 'Another writer'), { parentId: baseline, datasetId: null, optimizer: null });
+  await h.store.putProgram('two-writers', other);
+  expect(await h.store.compareAndSetActive('two-writers', { expected: baseline, next: other.id, actor: 'pipeline', reason: 'test' })).toBe(true);
+
+  await handle.signal(feedbackSignal, feedbackFor(0, { seed: 503 }));
+  await handle.signal(feedbackSignal, feedbackFor(1, { seed: 503, versionId: baseline }));
+  const after = await waitForStatus(handle, (s) => s.counters.received === 2);
+  expect(after.activeVersion).toBe(other.id);
+  // Unnamed feedback is about what the registry has in service; named feedback keeps its version.
+  const stamps = Object.fromEntries((await h.store.listFeedback('two-writers')).map((f) => [f.predictionId, f.versionId]));
+  expect(stamps).toEqual({ 'pred-503-0': other.id, 'pred-503-1': baseline });
+
+  // A cycle improves on the registry's version: its candidate's parent is the other writer's.
+  await moveActiveBehindTheLearnersBack(baseline, other.id);
+  await handle.executeUpdate(optimizeNowUpdate, { args: [{ reason: 'test' }] });
+  const done = await waitForStatus(handle, (s) => s.cycles[0]?.decision !== undefined && s.cycles[0].decision !== 'running', 90_000);
+  expect(done.cycles[0]?.decision).not.toBe('conflict');
+  const candidate = done.cycles[0]?.candidateVersion as string;
+  expect(candidate).toBeTruthy();
+  expect((await h.store.getProgram(candidate))?.lineage.parentId).toBe(baseline);
+  await handle.terminate('test done');
+}, 120_000);
+
+/** Moves `active` back from `from` to `to` without telling the learner (the learner still believes `from`). */
+async function moveActiveBehindTheLearnersBack(to: string, from: string): Promise<void> {
+  expect(await h.store.compareAndSetActive('two-writers', { expected: from, next: to, actor: 'operator', reason: 'test' })).toBe(true);
+}
 
 it('refuses an invalid submitFeedback with a field-named error and leaves state untouched', async () => {
   const spec = keywordTask('updates', h.double.baseURL, { triggers: { corrections: 1_000 } });
