@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import { createLocalLM, type LocalLMConfig } from '../src/core/lm/local';
 import { disposeLocalRuntimes, llamaThreads } from '../src/core/lm/local-runtime';
+import { modelsDir } from '../src/models/location';
 import { createProgram, predict } from '../src/core/program';
 import { createRng } from '../src/core/random';
 import type { Demo } from '../src/core/types';
@@ -49,7 +50,7 @@ function demos(pool: Row[], k: number): Demo[] {
 }
 
 async function measure(run: Run, test: Row[], pool: Row[]) {
-  const lm = await createLocalLM(run.lm);
+  const lm = await createLocalLM({ ...run.lm, modelsDir: modelsDir() });
   const program = createProgram(SIGNATURE, '', { adapter: 'completion', demos: demos(pool, run.shots) });
   // Warm-up: model load and the first prompt evaluation are not per-example costs.
   await predict(program, { text: pool[0]?.text ?? '' }, lm);

@@ -26,7 +26,8 @@ import { BootstrapFewShot } from '../src/core/optimizers';
 import { createProgram, predict, type ProgramSpec } from '../src/core/program';
 import { parseSignature } from '../src/core/signature';
 import type { Example } from '../src/core/types';
-import { isModelName, type PromptRendering } from '../src/models/catalogue';
+import { isModelName, type PromptRendering } from '../src/core/lm/catalogue';
+import { modelsDir } from '../src/models/location';
 import { startOpenAIServer } from '../src/server/openai-server';
 
 const SIGNATURE = 'text -> sentiment: positive|negative';
@@ -377,12 +378,12 @@ async function runAll(opts: Options, python: string, trainset: Example[], devset
   // One model in memory serves both: the HTTP server (chat template by default, as an
   // OpenAI-compatible server renders an instruct model) and the in-process LM (catalogue rendering).
   const recording = new Recording();
-  const served = recordedLM(await createLocalLM({ model: opts.model, render: opts.serveRender }), recording);
+  const served = recordedLM(await createLocalLM({ model: opts.model, modelsDir: modelsDir(), render: opts.serveRender }), recording);
   const server = await startOpenAIServer({ lm: served, modelName: opts.model });
   const proxy = await startRecordingProxy(server.url, recording);
   const cacheRoot = mkdtempSync(path.join(os.tmpdir(), 'kkachi-peer-cache-'));
   try {
-    const inProcess = await createLM({ provider: 'local', model: opts.model }, { cacheDir: path.join(cacheRoot, 'completion') });
+    const inProcess = await createLM({ provider: 'local', model: opts.model }, { cacheDir: path.join(cacheRoot, 'completion'), modelsDir: modelsDir() });
     const completion = createProgram(SIGNATURE, '', { adapter: 'completion', lm: { maxTokens: opts.maxTokens } });
     console.error('# Kkachi: completion adapter, constrained labels, in-process');
     const constrained = await kkachiRow('Kkachi', 'completion adapter + constrained label, in-process', inProcess, completion, trainset, devset);

@@ -2,12 +2,15 @@
 import { join, resolve } from 'node:path';
 import { metricsFromEnv } from '../core/metrics-module';
 import type { MetricRegistry } from '../core/metrics';
+import { modelsDir } from '../models/location';
 import type { Store } from '../store';
 
 export interface ActivityDeps {
   store: Store;
   /** LM response cache; absent: `<KKACHI_HOME or .kkachi>/cache`; null: no cache. */
   cacheDir?: string | null;
+  /** Where catalogue models are installed (default: `KKACHI_MODELS_DIR`, else `<KKACHI_HOME>/models`). */
+  modelsDir?: string;
   /** Environment for defaults and for redaction of secrets (default: process.env). */
   env?: NodeJS.ProcessEnv;
   /** Where relative dataset paths and `npm:` packages resolve (default: the working directory). */
@@ -21,6 +24,7 @@ export interface ActivityDeps {
 export interface Deps {
   store: Store;
   cacheDir: string | null;
+  modelsDir: string;
   env: NodeJS.ProcessEnv;
   baseDir: string;
   heartbeatIntervalMs: number;
@@ -32,6 +36,7 @@ export function resolveDeps(deps: ActivityDeps): Deps {
   return {
     store: deps.store,
     cacheDir: deps.cacheDir === undefined ? resolve(join(env.KKACHI_HOME || '.kkachi', 'cache')) : deps.cacheDir,
+    modelsDir: deps.modelsDir ?? modelsDir(env),
     env,
     baseDir: deps.baseDir ?? process.cwd(),
     heartbeatIntervalMs: deps.heartbeatIntervalMs ?? 1_000,

@@ -49,7 +49,7 @@ function parseCheckpoint(content: string | null): EvalRow[] {
 /** Rows without the raw reply: the checkpoint holds what a report needs, not every model's whole answer. */
 const slim = ({ raw: _raw, ...row }: EvalRow): EvalRow => row;
 
-export function evaluateActivities({ store, cacheDir, heartbeatIntervalMs, metrics }: Deps): Pick<KkachiActivities, 'evaluate'> {
+export function evaluateActivities({ store, cacheDir, modelsDir, heartbeatIntervalMs, metrics }: Deps): Pick<KkachiActivities, 'evaluate'> {
   return {
     async evaluate(rawSpec, { versionId, datasetId, split }) {
       const spec = parseTaskSpec(rawSpec);
@@ -77,7 +77,7 @@ export function evaluateActivities({ store, cacheDir, heartbeatIntervalMs, metri
       const started = Date.now();
       const resumed = finished.size;
       const run = async () => {
-        const { lm, meter } = await activityLM(spec, cacheDir);
+        const { lm, meter } = await activityLM(spec, { cacheDir, modelsDir });
         const report = await lm.guard(() =>
           evaluate(artifact.program, examples, {
             lm,

@@ -7,6 +7,7 @@ import type { ChatMessage, Completion, CompletionOptions, LM } from '../core/lm/
 import { UsageMeter } from '../core/lm/usage';
 import type { TaskSpec } from '../core/task-spec';
 import { MeteredActivityLM } from './metrics';
+import type { Deps } from './deps';
 
 /**
  * `predict` turns LM failures into data, so a 401 would otherwise be scored as a wrong answer on
@@ -52,9 +53,9 @@ export interface ActivityLM {
   meter: UsageMeter;
 }
 
-export async function activityLM(spec: TaskSpec, cacheDir: string | null): Promise<ActivityLM> {
+export async function activityLM(spec: TaskSpec, { cacheDir, modelsDir }: Pick<Deps, 'cacheDir' | 'modelsDir'>): Promise<ActivityLM> {
   const meter = new UsageMeter();
   const { provider, model, baseURL } = spec.lm;
-  const lm = await createLM({ provider, model, baseURL }, { cacheDir, retry: 'off', meter });
+  const lm = await createLM({ provider, model, baseURL }, { cacheDir, modelsDir, retry: 'off', meter });
   return { lm: new FailFastLM(new MeteredActivityLM(lm)), meter };
 }

@@ -20,7 +20,7 @@ import { notFound } from './failures';
 import { measureScore } from './gate';
 import { activityLM } from './lm';
 import { heartbeat, lastCheckpoint } from './progress';
-import type { KkachiActivities, OptimizeSummary } from '../contract';
+import { activityProgressSchema, type KkachiActivities, type OptimizeSummary } from '../contract';
 
 const summarySchema = z.object({
   versionId: z.string(),
@@ -31,10 +31,10 @@ const summarySchema = z.object({
 });
 
 /** Progress while compiling; `summary` once the version is stored (the resumable result). */
-const checkpointSchema = z.object({ stage: z.string(), done: z.number(), total: z.number(), summary: summarySchema.optional() });
+const checkpointSchema = activityProgressSchema.extend({ summary: summarySchema.optional() });
 type Checkpoint = z.output<typeof checkpointSchema>;
 
-export function optimizeActivities({ store, cacheDir, heartbeatIntervalMs, metrics }: Deps): Pick<KkachiActivities, 'optimize'> {
+export function optimizeActivities({ store, cacheDir, modelsDir, heartbeatIntervalMs, metrics }: Deps): Pick<KkachiActivities, 'optimize'> {
   return {
     async optimize(rawSpec, { datasetId, parentVersionId, cycle }) {
       const spec = parseTaskSpec(rawSpec);
@@ -52,7 +52,7 @@ export function optimizeActivities({ store, cacheDir, heartbeatIntervalMs, metri
       let checkpoint: Checkpoint = { stage: 'start', done: 0, total: snapshot.train.length };
       const progress = heartbeat(heartbeatIntervalMs, () => checkpoint);
       const compile = async () => {
-        const { lm, meter } = await activityLM(spec, cacheDir);
+        const { lm, meter } = await activityLM(spec, { cacheDir, modelsDir });
         const result = await lm.guard(() =>
           optimizer.compile(
             studentOf(parent.program),

@@ -3,7 +3,7 @@
  * rendered. Commands are plain objects so `main.ts` can list, dispatch and document them uniformly.
  */
 import { parseArgs } from 'node:util';
-import type { ProgressStream } from './ui/progress';
+import type { ProgressStream } from '../ui/progress';
 
 export interface CliIO {
   stdout: ProgressStream;

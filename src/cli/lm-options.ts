@@ -1,5 +1,6 @@
 /** The flags that choose an LM (embedded model by default, or any OpenAI-compatible endpoint). */
-import { DEFAULT_MODEL, resolveModel } from '../models/catalogue';
+import { DEFAULT_MODEL } from '../core/lm/catalogue';
+import { resolveModel } from '../models/location';
 import type { LMConfig } from '../core/lm/factory';
 import { stringFlag, UsageError, type OptionSpec, type Values } from './command';
 

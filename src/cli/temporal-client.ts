@@ -1,32 +1,7 @@
-/** The CLI's side of Temporal: connect from the environment and reach a task's learner workflow. */
-import { Client, Connection, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
-import type { Duration } from '@temporalio/common';
+/** The CLI's side of Temporal: run a command against a task's learner, and read failed updates. */
+import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import { learnerWorkflowId } from '../contract';
-import { temporalConfig, type TemporalConfig } from '../temporal/config';
-
-export interface TemporalSession {
-  client: Client;
-  config: TemporalConfig;
-  close(): Promise<void>;
-}
-
-/** Connects with the environment's settings (envconfig profile, TLS, API key, encryption); an unreachable server is one clear line. */
-export async function connectTemporal(env: NodeJS.ProcessEnv, connectTimeout: Duration = '5s'): Promise<TemporalSession> {
-  const config = temporalConfig(env);
-  let connection: Connection;
-  try {
-    connection = await Connection.connect({ ...config.connection, connectTimeout });
-  } catch (err) {
-    throw new Error(
-      `cannot reach Temporal at ${config.address} (${(err as Error).message.split('\n')[0]}); start a dev server with \`npm run temporal\` or set TEMPORAL_ADDRESS`,
-    );
-  }
-  return { client: new Client({ connection, namespace: config.namespace, dataConverter: config.dataConverter }), config, close: () => connection.close() };
-}
-
-export function learnerHandle(session: TemporalSession, task: string): WorkflowHandle {
-  return session.client.workflow.getHandle(learnerWorkflowId(task));
-}
+import { connectTemporal, learnerHandle, type TemporalSession } from '../temporal/client';
 
 /** Runs `fn` with a session, closing it afterwards; a missing learner names the command that starts it. */
 export async function withLearner<T>(env: NodeJS.ProcessEnv, task: string, fn: (handle: WorkflowHandle, session: TemporalSession) => Promise<T>): Promise<T> {

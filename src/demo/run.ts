@@ -14,7 +14,8 @@ import { UsageMeter } from '../core/lm/usage';
 import { summarizeForTask, type TaskSummary } from '../core/report-summary';
 import { parseSignature, type Signature } from '../core/signature';
 import type { TaskSpecInput } from '../core/task-spec';
-import { DEFAULT_MODEL, isModelName, modelsDir, resolveModel } from '../models/catalogue';
+import { DEFAULT_MODEL, isModelName } from '../core/lm/catalogue';
+import { modelsDir, resolveModel } from '../models/location';
 import { installModel } from '../models/install';
 import { NoActiveVersionError, Predictor } from '../serving/predictor';
 import { openStore, redactUrl, type Store } from '../store';
@@ -196,7 +197,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoOutcome> {
     const predictor = new Predictor({
       store,
       task: spec.name,
-      lm: await createLM(lm, { cacheDir: null, meter }),
+      lm: await createLM(lm, { cacheDir: null, meter, modelsDir: modelsDir(env) }),
       onSwap: (from, to) => from && say(`serving: users are now answered by version ${to.slice(0, 12)}`),
     });
     const simulator = new FeedbackSimulator({ predictor, pool, send: (feedback) => handle.signal(feedbackSignal, feedback) });

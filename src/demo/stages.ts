@@ -5,8 +5,8 @@
  */
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { WorkflowHandle } from '@temporalio/client';
-import type { ProgressBar } from '../cli/ui/progress';
-import { PIPELINE_STAGES, type CycleMetrics, type PipelineProgress, type PipelineResult } from '../contract';
+import type { ProgressBar } from '../ui/progress';
+import { activityProgressSchema, PIPELINE_STAGES, type CycleMetrics, type PipelineProgress, type PipelineResult } from '../contract';
 import type { SimulatorCounts } from './simulator';
 
 export interface DemoEvents {
@@ -14,14 +14,6 @@ export interface DemoEvents {
   line(text: string): void;
   /** A progress bar on stderr. */
   progress(label: string): ProgressBar;
-}
-
-/** What an LM activity's heartbeat carries (src/activities/{evaluate,optimize}.ts). */
-interface ActivityHeartbeat {
-  stage?: string;
-  done?: number;
-  total?: number;
-  rows?: { score: number }[];
 }
 
 const ACTIVITY_POLL_MS = 2_000;
@@ -64,7 +56,7 @@ export class StageReporter {
     this.barFor('[7/7] monitoring').update({ done: stageSent, total: stageSent, note: 'live feedback on the promoted version' });
   }
 
-  /** Optimization and evaluation progress from the pipeline's pending activities' heartbeats. */
+  /** Optimization and evaluation progress from the pending activities' heartbeats (the contract's `ActivityProgress`). */
   async activityProgress(handle: WorkflowHandle, progress: PipelineProgress): Promise<void> {
     if (![2, 5, 6].includes(progress.stage) || Date.now() - this.lastActivityPoll < ACTIVITY_POLL_MS) return;
     this.lastActivityPoll = Date.now();
@@ -76,22 +68,25 @@ export class StageReporter {
     }
     let done = 0;
     let total = 0;
-    let scores = 0;
+    let correct = 0;
     let scored = 0;
     let kind = '';
     for (const activity of pending) {
       const payload = activity.heartbeatDetails?.payloads?.[0];
       if (!payload) continue;
-      const beat = defaultPayloadConverter.fromPayload<ActivityHeartbeat>(payload);
-      done += beat.done ?? 0;
-      total += beat.total ?? 0;
-      kind = `${activity.activityType?.name ?? ''}${beat.stage && beat.stage !== activity.activityType?.name ? ` ${beat.stage}` : ''}`;
-      for (const row of beat.rows ?? []) {
-        scores += row.score;
-        scored += 1;
+      const beat = activityProgressSchema.safeParse(defaultPayloadConverter.fromPayload(payload));
+      if (!beat.success) continue;
+      const { stage } = beat.data;
+      done += beat.data.done;
+      total += beat.data.total;
+      const name = activity.activityType?.name ?? '';
+      kind = `${name}${stage !== name ? ` ${stage}` : ''}`;
+      if (beat.data.correct !== undefined) {
+        correct += beat.data.correct;
+        scored += beat.data.done;
       }
     }
-    if (total > 0) this.barFor(`[${progress.stage}/7] ${kind}`).update({ done, total, accuracy: scored > 0 ? scores / scored : null });
+    if (total > 0) this.barFor(`[${progress.stage}/7] ${kind}`).update({ done, total, accuracy: scored > 0 ? correct / scored : null });
   }
 
   finish(result: PipelineResult, activeVersion: string | null): void {

@@ -7,7 +7,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
-import { catalogueEntry, modelsDir, type CatalogueEntry, type ModelPackage } from './catalogue';
+import { catalogueEntry, type CatalogueEntry, type ModelPackage } from '../core/lm/catalogue';
+import { modelsDir } from './location';
 
 const run = promisify(execFile);
 

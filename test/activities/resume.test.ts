@@ -2,6 +2,7 @@
 import { evaluationCheckpointKey } from '../../src/activities/evaluate';
 import { startLMDouble, type LMDouble } from '../support/lm-double';
 import { keywordOracle } from '../support/keyword-world';
+import { activityProgressSchema } from '../../src/contract';
 import { harness, keywordSpec, type Harness } from './support';
 
 let double: LMDouble;
@@ -95,4 +96,15 @@ it('optimize: a retry after the version was stored returns it without compiling 
   const retry = await h.run('optimize', [spec, { datasetId, parentVersionId: baselineId, cycle: 1 }], { attempt: 2, heartbeatDetails: heartbeats.at(-1) });
   expect(retry.result).toEqual(result);
   expect(double.requests).toHaveLength(0);
+});
+
+it('every heartbeat of evaluate and optimize is the public ActivityProgress the demo reads', async () => {
+  const spec = keywordSpec(double.baseURL);
+  const evaluated = await h.run('evaluate', [spec, { versionId: baselineId, datasetId, split: 'holdout' }]);
+  const optimized = await h.run('optimize', [spec, { datasetId, parentVersionId: baselineId, cycle: 2 }]);
+  for (const beat of [...evaluated.heartbeats, ...optimized.heartbeats]) expect(activityProgressSchema.safeParse(beat).success).toBe(true);
+  // Evaluate counts the examples scored right; at the end, the report's accuracy.
+  const last = activityProgressSchema.parse(evaluated.heartbeats.at(-1));
+  expect(last).toMatchObject({ stage: 'evaluate', done: 40, total: 40 });
+  expect((last.correct ?? NaN) / last.done).toBeCloseTo(evaluated.result.accuracy, 9);
 });

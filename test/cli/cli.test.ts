@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { createArtifact } from '../../src/core/artifact';
 import { createProgram } from '../../src/core/program';
 import { COMMANDS } from '../../src/cli/main';
-import { DEFAULT_MODEL } from '../../src/models/catalogue';
+import { DEFAULT_MODEL } from '../../src/core/lm/catalogue';
 import { startLMDouble, type LMDouble } from '../support/lm-double';
 import { ensureBuilt, hasStackTrace, runCli, spawnCli } from './support';
 

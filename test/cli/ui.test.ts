@@ -1,6 +1,6 @@
-import { createProgressBar, describeProgress } from '../../src/cli/ui/progress';
-import { formatMs, formatPercent, renderTable, shortId } from '../../src/cli/ui/table';
-import { renderTaskSummary } from '../../src/cli/ui/task-summary';
+import { createProgressBar, describeProgress } from '../../src/ui/progress';
+import { formatMs, formatPercent, renderTable, shortId } from '../../src/ui/table';
+import { renderTaskSummary } from '../../src/ui/task-summary';
 import { classificationSummary } from '../../src/core/stats/classification';
 
 function sink(isTTY: boolean) {

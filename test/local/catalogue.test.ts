@@ -1,7 +1,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CATALOGUE, ModelMissingError, modelsDir, resolveModel, resolveModelPath } from '../../src/models/catalogue';
+import { CATALOGUE, ModelMissingError } from '../../src/core/lm/catalogue';
+import { modelsDir, resolveModel, resolveModelPath } from '../../src/models/location';
 import { createLocalLM } from '../../src/core/lm/local';
 
 const empty = () => mkdtempSync(path.join(os.tmpdir(), 'kkachi-models-'));
@@ -33,15 +34,12 @@ describe('model catalogue', () => {
   });
 
   it('createLocalLM rejects with ModelMissingError before loading anything', async () => {
-    const previous = process.env.KKACHI_MODELS_DIR;
-    process.env.KKACHI_MODELS_DIR = empty();
-    try {
-      const created = createLocalLM({ model: 'gemma3-270m' });
-      await expect(created).rejects.toBeInstanceOf(ModelMissingError);
-      await expect(created).rejects.toThrow('Install it with: npx kkachi model fetch gemma3-270m');
-    } finally {
-      if (previous === undefined) delete process.env.KKACHI_MODELS_DIR;
-      else process.env.KKACHI_MODELS_DIR = previous;
-    }
+    const created = createLocalLM({ model: 'gemma3-270m', modelsDir: empty() });
+    await expect(created).rejects.toBeInstanceOf(ModelMissingError);
+    await expect(created).rejects.toThrow('Install it with: npx kkachi model fetch gemma3-270m');
+  });
+
+  it('the core never reads the environment: a catalogue name needs a models directory passed in', async () => {
+    await expect(createLocalLM({ model: 'gemma3-270m' })).rejects.toThrow('catalogue model gemma3-270m: no models directory given');
   });
 });

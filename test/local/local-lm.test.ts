@@ -1,3 +1,4 @@
+import { modelsDir } from '../../src/models/location';
 import { createLocalLM } from '../../src/core/lm/local';
 import { disposeLocalRuntimes } from '../../src/core/lm/local-runtime';
 import type { LM } from '../../src/core/lm/types';
@@ -26,7 +27,7 @@ const program = createProgram('text -> sentiment: positive|negative', '', {
 describeWithModel('embedded local LM (real GGUF model)', () => {
   let lm: LM;
   beforeAll(async () => {
-    lm = await createLocalLM({ model: TEST_MODEL });
+    lm = await createLocalLM({ model: TEST_MODEL, modelsDir: modelsDir() });
   });
   afterAll(() => disposeLocalRuntimes());
 

@@ -1,4 +1,5 @@
 import OpenAI, { BadRequestError } from 'openai';
+import { modelsDir } from '../../src/models/location';
 import { createLocalLM } from '../../src/core/lm/local';
 import { disposeLocalRuntimes } from '../../src/core/lm/local-runtime';
 import { startOpenAIServer, type OpenAIServer } from '../../src/server/openai-server';
@@ -8,7 +9,7 @@ describeWithModel('OpenAI-compatible server over the local model', () => {
   let server: OpenAIServer;
   let client: OpenAI;
   beforeAll(async () => {
-    server = await startOpenAIServer({ lm: await createLocalLM({ model: TEST_MODEL }), modelName: TEST_MODEL });
+    server = await startOpenAIServer({ lm: await createLocalLM({ model: TEST_MODEL, modelsDir: modelsDir() }), modelName: TEST_MODEL });
     client = new OpenAI({ baseURL: server.baseURL, apiKey: 'unused', maxRetries: 0 });
   });
   afterAll(async () => {
@@ -62,7 +63,7 @@ describeWithModel('OpenAI-compatible server over the local model', () => {
   });
 
   it('refuses to bind a non-loopback address', async () => {
-    await expect(startOpenAIServer({ lm: await createLocalLM({ model: TEST_MODEL }), host: '0.0.0.0' })).rejects.toThrow('loopback only');
+    await expect(startOpenAIServer({ lm: await createLocalLM({ model: TEST_MODEL, modelsDir: modelsDir() }), host: '0.0.0.0' })).rejects.toThrow('loopback only');
   });
 });
 
@@ -72,7 +73,7 @@ describeWithModel(
     let server: OpenAIServer;
     let client: OpenAI;
     beforeAll(async () => {
-      server = await startOpenAIServer({ lm: await createLocalLM({ model: 'gemma3-270m' }), modelName: 'gemma3-270m' });
+      server = await startOpenAIServer({ lm: await createLocalLM({ model: 'gemma3-270m', modelsDir: modelsDir() }), modelName: 'gemma3-270m' });
       client = new OpenAI({ baseURL: server.baseURL, apiKey: 'unused', maxRetries: 0 });
     });
     afterAll(async () => {

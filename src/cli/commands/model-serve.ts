@@ -1,7 +1,8 @@
 /** `kkachi model serve`: the embedded model behind OpenAI-compatible endpoints on 127.0.0.1. */
 import { createLocalLM } from '../../core/lm/local';
 import { disposeLocalRuntimes } from '../../core/lm/local-runtime';
-import { DEFAULT_MODEL, resolveModel } from '../../models/catalogue';
+import { DEFAULT_MODEL } from '../../core/lm/catalogue';
+import { modelsDir, resolveModel } from '../../models/location';
 import { startOpenAIServer } from '../../server/openai-server';
 import { integerFlag, stringFlag, UsageError, writeJson, type Command } from '../command';
 
@@ -25,7 +26,7 @@ export const modelServeCommand: Command = {
     const render = stringFlag(values, 'render');
     if (render !== undefined && render !== 'chat' && render !== 'plain') throw new UsageError(`--render must be chat or plain, got "${render}"`);
     resolveModel(model, io.env); // not installed: a clear error naming `kkachi model fetch`
-    const lm = await createLocalLM(render ? { model, render } : { model });
+    const lm = await createLocalLM({ model, modelsDir: modelsDir(io.env), ...(render ? { render } : {}) });
     const server = await startOpenAIServer({ lm, port });
     try {
       if (values.json) writeJson(io, { baseURL: server.baseURL, model: lm.id });

@@ -1,7 +1,7 @@
 /** `kkachi task rollback`: the learner's `rollback` update — restores the last version that served well before the active one. */
 import { stringFlag, writeJson, type Command } from '../command';
 import { updateFailureMessage, withLearner } from '../temporal-client';
-import { shortId } from '../ui/table';
+import { shortId } from '../../ui/table';
 import { rollbackUpdate } from '../../contract';
 
 export const taskRollbackCommand: Command = {

@@ -6,7 +6,7 @@ import { checkTaskSpec } from '../../activities/preflight';
 import { parseTaskSpec } from '../../core/task-spec';
 import { stringFlag, writeJson, type Command } from '../command';
 import { learnerWorkflowId } from '../../contract';
-import { connectTemporal } from '../temporal-client';
+import { connectTemporal } from '../../temporal/client';
 
 export function readSpecFile(file: string): unknown {
   let text: string;

@@ -5,7 +5,7 @@
  */
 import { stringFlag, writeJson, type Command } from '../command';
 import { withLearner } from '../temporal-client';
-import { formatPercent, renderTable, shortId } from '../ui/table';
+import { formatPercent, renderTable, shortId } from '../../ui/table';
 import { learnerWorkflowId, statusQuery, type LearnerStatus } from '../../contract';
 import { cycleProgress, type CycleProgress } from '../../temporal/cycle-progress';
 

@@ -20,22 +20,24 @@ export interface CreateLMOptions {
   /** Shared meter when the caller aggregates usage across LMs; a fresh one otherwise. */
   meter?: UsageMeter;
   retry?: 'backoff' | 'off';
+  /** Where catalogue models are installed; required for the local provider with a catalogue name. */
+  modelsDir?: string;
 }
 
-async function createProvider(config: LMConfig, retry: 'backoff' | 'off' | undefined): Promise<LM> {
+async function createProvider(config: LMConfig, options: CreateLMOptions): Promise<LM> {
   if (config.provider === 'local') {
     // Loaded lazily: node-llama-cpp is heavy and only local runs need it.
     const { createLocalLM } = await import('./local');
-    return createLocalLM({ model: config.model });
+    return createLocalLM({ model: config.model, modelsDir: options.modelsDir });
   }
   // The API key comes from the environment only, so it never travels inside a config or payload.
-  return new OpenAICompatibleLM({ model: config.model, baseURL: config.baseURL, retry });
+  return new OpenAICompatibleLM({ model: config.model, baseURL: config.baseURL, retry: options.retry });
 }
 
 /** `config` is validated here; a bad field throws a ValidationError naming it (e.g. `lm.model`). */
 export async function createLM(config: z.input<typeof LMConfig>, options: CreateLMOptions = {}): Promise<MeteredLM> {
   const parsed = parseOrThrow(LMConfig, config, 'lm');
-  const provider = await createProvider(parsed, options.retry);
+  const provider = await createProvider(parsed, options);
   const cached = options.cacheDir ? new CachedLM(provider, options.cacheDir) : provider;
   return new MeteredLM(cached, options.meter ?? new UsageMeter());
 }

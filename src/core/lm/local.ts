@@ -5,8 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { ChatHistoryItem, LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp';
-import { resolveModel, type PromptRendering } from '../../models/catalogue';
 import { createRng } from '../random';
+import { DEFAULT_MODEL, locateModel, type PromptRendering } from './catalogue';
 import { classifyLMError, LMError } from './errors';
 import { choiceGrammar, PLAIN_TURN_END, renderPlain } from './local-render';
 import { alignSequence, loadRuntime, sharedPrefixLength, type LocalRuntime } from './local-runtime';
@@ -20,8 +20,10 @@ import type { ChatMessage, Completion, CompletionOptions, LM } from './types';
 export type ChoiceMethod = 'grammar' | 'score';
 
 export interface LocalLMConfig {
-  /** Catalogue name (`smollm2-135m`) or a path to a GGUF file; `KKACHI_MODEL` and the default apply when empty. */
+  /** Catalogue name (`smollm2-135m`) or a path to a GGUF file (default: the catalogue's default model). */
   model?: string;
+  /** Where catalogue models are installed; needed for a name (the edges read `KKACHI_MODELS_DIR`: src/models/location.ts). */
+  modelsDir?: string;
   /** Prompt rendering; defaults to the catalogue entry's measured choice (plain for a file without a chat template). */
   render?: PromptRendering;
   /** Parallel sequences sharing the model (default 1: on 2 cores a second one adds no throughput). */
@@ -47,7 +49,7 @@ interface RenderedPrompt {
 }
 
 export async function createLocalLM(config: LocalLMConfig = {}): Promise<LM> {
-  const resolved = resolveModel(config.model);
+  const resolved = locateModel(config.model || DEFAULT_MODEL, config.modelsDir);
   const sequences = config.sequences ?? DEFAULTS.sequences;
   const contextSize = config.contextSize ?? DEFAULTS.contextSize;
   let runtime: LocalRuntime;

@@ -1,4 +1,9 @@
-/** The small GGUF models Kkachi can run offline, where they come from and where they live on disk. */
+/**
+ * The small GGUF models Kkachi can run offline: names, files, sha256, licences and the prompt
+ * rendering measured best for each, and how a name or path becomes a file in a models directory.
+ * The directory is always passed in: reading the environment (`KKACHI_MODELS_DIR`, `KKACHI_MODEL`)
+ * is the edges' job (src/models/location.ts).
+ */
 import { existsSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 
@@ -88,17 +93,6 @@ export function catalogueEntry(name: string): CatalogueEntry {
   return CATALOGUE[name];
 }
 
-/** `KKACHI_MODELS_DIR`, else `<KKACHI_HOME or .kkachi>/models` (relative to the working directory). */
-export function modelsDir(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.KKACHI_MODELS_DIR) return path.resolve(env.KKACHI_MODELS_DIR);
-  return path.resolve(env.KKACHI_HOME ?? '.kkachi', 'models');
-}
-
-/** Where a catalogue model is (or will be) installed. */
-export function modelPath(name: ModelName, dir = modelsDir()): string {
-  return path.join(dir, CATALOGUE[name].file);
-}
-
 export interface ResolvedModel {
   /** Catalogue name, or the file name for a model given by path. */
   name: string;
@@ -106,24 +100,24 @@ export interface ResolvedModel {
   entry?: CatalogueEntry;
 }
 
-/**
- * A catalogue name or a GGUF path → an existing file. Falls back to `KKACHI_MODEL`, then the default
- * model. Throws `ModelMissingError` when the file is absent.
- */
-export function resolveModel(nameOrPath?: string, env: NodeJS.ProcessEnv = process.env): ResolvedModel {
-  const requested = nameOrPath || env.KKACHI_MODEL || DEFAULT_MODEL;
-  const resolved: ResolvedModel = isModelName(requested)
-    ? { name: requested, path: modelPath(requested, modelsDir(env)), entry: CATALOGUE[requested] }
-    : { name: path.basename(requested), path: path.resolve(requested), entry: entryForFile(requested) };
-  if (!existsSync(resolved.path) || !statSync(resolved.path).isFile()) {
-    throw new ModelMissingError(resolved.entry?.name ?? requested, resolved.path);
-  }
-  return resolved;
+/** Where a catalogue model is (or will be) installed in `modelsDir`. */
+export function modelPath(name: ModelName, modelsDir: string): string {
+  return path.join(modelsDir, CATALOGUE[name].file);
 }
 
-/** `resolveModel(...).path`. */
-export function resolveModelPath(nameOrPath?: string, env: NodeJS.ProcessEnv = process.env): string {
-  return resolveModel(nameOrPath, env).path;
+/**
+ * A catalogue name (looked up in `modelsDir`, which a name therefore needs) or a GGUF path → an
+ * existing file, else `ModelMissingError`.
+ */
+export function locateModel(nameOrPath: string, modelsDir: string | undefined): ResolvedModel {
+  if (isModelName(nameOrPath) && !modelsDir) throw new Error(`catalogue model ${nameOrPath}: no models directory given (modelsDir)`);
+  const resolved: ResolvedModel = isModelName(nameOrPath)
+    ? { name: nameOrPath, path: modelPath(nameOrPath, modelsDir as string), entry: CATALOGUE[nameOrPath] }
+    : { name: path.basename(nameOrPath), path: path.resolve(nameOrPath), entry: entryForFile(nameOrPath) };
+  if (!existsSync(resolved.path) || !statSync(resolved.path).isFile()) {
+    throw new ModelMissingError(resolved.entry?.name ?? nameOrPath, resolved.path);
+  }
+  return resolved;
 }
 
 /** A path to a catalogue file keeps the catalogue's rendering choice. */

@@ -1,6 +1,6 @@
 /** Terminal tables for a TaskSummary: per-label scores and the confusion matrix, or QA's F1 and EM. */
-import type { TaskSummary } from '../../core/report-summary';
-import type { ClassificationSummary } from '../../core/stats/classification';
+import type { TaskSummary } from '../core/report-summary';
+import type { ClassificationSummary } from '../core/stats/classification';
 import { formatPercent, renderTable } from './table';
 
 const score = (x: number): string => x.toFixed(3);
