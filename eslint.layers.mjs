@@ -24,6 +24,10 @@ export const PURE_CORE = [
   'stats/classification',
   'stats/paired',
   'stats/percentile',
+  'stats/canary',
+  'stats/two-proportion',
+  'stats/mcnemar',
+  'stats/bootstrap',
   'optimizers/recommended',
 ];
 

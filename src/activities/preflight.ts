@@ -8,7 +8,7 @@ import { loadDataset } from '../core/datasets';
 import { parseSignature, type Signature } from '../core/signature';
 import { parseTaskSpec, TaskSpecError, type DatasetRef, type TaskSpec } from '../core/task-spec';
 import type { Example } from '../core/types';
-import { resolveModel } from '../models/catalogue';
+import { resolveModel } from '../models/location';
 import { inHoldout } from './dataset';
 import type { Deps } from './deps';
 import type { KkachiActivities } from '../contract';
