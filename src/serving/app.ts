@@ -6,6 +6,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { bearerAuth } from './auth';
 import type { ServingContext } from './context';
 import { errorHandler } from './errors';
+import { dashboardRoutes } from './routes/dashboard';
 import { feedbackRoutes } from './routes/feedback';
 import { opsRoutes } from './routes/ops';
 import { predictRoutes } from './routes/predict';
@@ -18,6 +19,8 @@ export interface AppOptions {
   bodyLimit: number;
   /** Structured (JSON) request logs at this level, or false for none. Bodies and headers are never logged. */
   logLevel: string | false;
+  /** Temporal Web UI base the dashboard links runs to (`KKACHI_TEMPORAL_UI`, default http://127.0.0.1:8233). */
+  temporalUi?: string;
 }
 
 /** 2 MiB: a full feedback batch of typical records fits. */
@@ -37,5 +40,6 @@ export function createApp(ctx: ServingContext, options: AppOptions): FastifyInst
   taskRoutes(app, ctx);
   predictRoutes(app, ctx);
   feedbackRoutes(app, ctx);
+  dashboardRoutes(app, ctx, { ui: options.temporalUi ?? 'http://127.0.0.1:8233', namespace: ctx.temporal?.options.namespace ?? 'default' });
   return app;
 }

@@ -31,6 +31,8 @@ export interface ServeOptions {
   temporalTimeoutMs?: number;
   /** Builds a task's LM from its spec (default: `createLM` without a response cache). */
   lmFor?: (config: LMConfig) => Promise<LM>;
+  /** Temporal Web UI base the dashboard links runs to. */
+  temporalUi?: string;
 }
 
 export interface RunningServer {
@@ -64,7 +66,7 @@ export async function startServing(options: ServeOptions): Promise<RunningServer
     temporal: options.temporal?.client ?? null,
     temporalTimeoutMs,
   };
-  const app = createApp(ctx, { token: options.token, bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT, logLevel: options.logLevel ?? 'info' });
+  const app = createApp(ctx, { token: options.token, bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT, logLevel: options.logLevel ?? 'info', temporalUi: options.temporalUi });
   const host = options.host ?? '127.0.0.1';
   await app.listen({ host, port: options.port ?? 0 });
   const address = app.server.address();

@@ -47,6 +47,7 @@ export const serveCommand: Command = {
         token: io.env.KKACHI_API_TOKEN || undefined,
         bodyLimit,
         logLevel,
+        temporalUi: io.env.KKACHI_TEMPORAL_UI || undefined,
       });
       if (values.json) writeJson(io, { url: server.url });
       else io.stderr.write(`kkachi serve: listening on ${server.url} (store ${redactUrl(storeLocation(io.env))}, Temporal ${config.address}); Ctrl-C stops\n`);
