@@ -43,7 +43,7 @@ it('baseline → dataset → optimize → evaluate both → gate promotes → pr
   expect((await h.run('ensureBaseline', [spec])).result).toEqual(baseline);
 
   const { result: persisted } = await h.run('persistFeedback', [TASK, feedbackFor(baseline.versionId)]);
-  expect(persisted).toEqual({ inserted: 2, duplicates: 0 });
+  expect(persisted).toEqual({ inserted: 2, duplicates: 0, active: baseline.versionId });
 
   const { result: data } = await h.run('buildDataset', [spec, { cycle: 1 }]);
   // Seeds whose text is also a holdout text are dropped, like the correction that repeats a holdout input.
@@ -107,8 +107,8 @@ it('feedback is counted once per prediction id, and live metrics read it per ver
     receivedAt,
   });
   const batch = [at('a', true, 10), at('b', false, 20), at('c', true, 30)];
-  expect((await h.run('persistFeedback', [task, batch])).result).toEqual({ inserted: 3, duplicates: 0 });
-  expect((await h.run('persistFeedback', [task, [...batch, at('d', true, 40)]])).result).toEqual({ inserted: 1, duplicates: 3 });
-  expect((await h.run('liveMetrics', [task, { versionId: 'v1', sinceMs: 20 }])).result).toEqual({ versionId: 'v1', n: 3, correct: 2, accuracy: 2 / 3 });
-  expect((await h.run('liveMetrics', [task, { versionId: 'v2', sinceMs: 0 }])).result).toEqual({ versionId: 'v2', n: 0, correct: 0, accuracy: null });
+  expect((await h.run('persistFeedback', [task, batch])).result).toEqual({ inserted: 3, duplicates: 0, active: null });
+  expect((await h.run('persistFeedback', [task, [...batch, at('d', true, 40)]])).result).toEqual({ inserted: 1, duplicates: 3, active: null });
+  expect((await h.run('liveMetrics', [task, { versionId: 'v1', sinceMs: 20 }])).result).toEqual({ versionId: 'v1', n: 3, correct: 2, accuracy: 2 / 3, p50Ms: null });
+  expect((await h.run('liveMetrics', [task, { versionId: 'v2', sinceMs: 0 }])).result).toEqual({ versionId: 'v2', n: 0, correct: 0, accuracy: null, p50Ms: null });
 });

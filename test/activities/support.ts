@@ -6,7 +6,7 @@ import { createActivities } from '../../src/activities';
 import type { KkachiActivities } from '../../src/contract';
 import { parseTaskSpec, type TaskSpec, type TaskSpecInput } from '../../src/core/task-spec';
 import { openSqliteStore, type Store } from '../../src/store';
-import { KEYWORD_SIGNATURE, makeExamples } from '../support/keyword-world';
+import { KEYWORD_SIGNATURE, makeExamples, NOISE_TOLERANT_LATENCY } from '../support/keyword-world';
 
 export const TASK = 'keywords';
 
@@ -21,6 +21,7 @@ export function keywordSpec(baseURL: string, overrides: Partial<TaskSpecInput> =
     optimizer: { name: 'BootstrapFewShot', config: { maxBootstrappedDemos: 8, maxLabeledDemos: 16 }, seed: 3 },
     data: { train: inline(30, 1), holdout: inline(40, 2), valFraction: 0.25 },
     ...overrides,
+    gate: { ...NOISE_TOLERANT_LATENCY, ...overrides.gate },
   });
 }
 

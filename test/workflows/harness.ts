@@ -15,7 +15,7 @@ import type { Example } from '../../src/core/types';
 import { openStore, type Store } from '../../src/store';
 import { createWorker, type CreateWorkerOptions } from '../../src/worker';
 import { type FeedbackPayload, type LearnerStatus, statusQuery } from '../../src/contract';
-import { KEYWORD_SIGNATURE, keywordOracle, makeExamples } from '../support/keyword-world';
+import { KEYWORD_SIGNATURE, keywordOracle, makeExamples, NOISE_TOLERANT_LATENCY } from '../support/keyword-world';
 import { startLMDouble, type LMDouble } from '../support/lm-double';
 import { bundleWorkflows, startTemporal, type StartTemporalOptions, type TemporalEnv } from '../support/temporal';
 
@@ -104,6 +104,7 @@ export function keywordTask(name: string, baseURL: string, overrides: Partial<Ta
     data: { train: inline(TRAIN), holdout: inline(HOLDOUT), valFraction: 0.25 },
     monitoring: { window: '2s', minSamples: 5, tolerance: 0.1 },
     ...overrides,
+    gate: { ...NOISE_TOLERANT_LATENCY, ...overrides.gate },
   };
 }
 
