@@ -8,6 +8,35 @@ import { withLearner } from '../temporal-client';
 import { formatPercent, renderTable, shortId } from '../../ui/table';
 import { learnerWorkflowId, statusQuery, type LearnerStatus } from '../../contract';
 import { cycleProgress, type CycleProgress } from '../../temporal/cycle-progress';
+import { taskView, type VersionView } from '../../serving/dashboard/data';
+import { openStore, storeLocation } from '../../store';
+
+const ms = (x: number): string => `${x.toFixed(0)}`;
+
+/**
+ * The seed's monitoring numbers per version, oldest first: predictions, corrections, feedback rate,
+ * live accuracy, latency mean/p50/p95 (from serving's prediction log and the feedback), and the
+ * held-out accuracy with its change from the version before (the improvement a cycle brought).
+ */
+export function renderVersions(versions: readonly VersionView[]): string {
+  return renderTable(
+    [
+      { header: 'version' }, { header: 'status' }, { header: 'held-out', align: 'right' }, { header: 'change', align: 'right' },
+      { header: 'predictions', align: 'right' }, { header: 'corrections', align: 'right' }, { header: 'feedback rate', align: 'right' },
+      { header: 'live accuracy', align: 'right' }, { header: 'latency mean/p50/p95 ms', align: 'right' },
+    ],
+    versions.map((v, i) => {
+      const before = versions[i - 1]?.heldOut;
+      const change = v.heldOut !== null && before !== undefined && before !== null ? `${v.heldOut >= before ? '+' : ''}${((v.heldOut - before) * 100).toFixed(1)} pts` : '-';
+      const live = v.live;
+      return [
+        shortId(v.versionId), v.status, v.heldOut === null ? '-' : formatPercent(v.heldOut), change,
+        String(live?.predictions ?? 0), String(live?.corrections ?? 0), live?.feedbackRate == null ? '-' : formatPercent(live.feedbackRate),
+        live?.liveAccuracy == null ? '-' : formatPercent(live.liveAccuracy), live?.latency ? `${ms(live.latency.meanMs)}/${ms(live.latency.p50Ms)}/${ms(live.latency.p95Ms)}` : '-',
+      ];
+    }),
+  );
+}
 
 /** `evaluate: 57 of 120 examples, 83.3% right so far` — what a running cycle is doing. */
 export function renderProgress(p: CycleProgress): string {
@@ -47,7 +76,7 @@ export function renderStatus(status: LearnerStatus, progress: CycleProgress | nu
 
 export const taskStatusCommand: Command = {
   path: ['task', 'status'],
-  summary: "Show a task's learner status: active version, feedback counters, pending corrections, cycles.",
+  summary: "Show a task's learner status: active version, feedback counters, pending corrections, cycles, and each version's live metrics.",
   options: {
     task: { type: 'string', value: 'NAME', description: 'task name', required: true },
     json: { type: 'boolean', description: "print the status query result as JSON, with the running cycle's `progress`" },
@@ -59,7 +88,11 @@ export const taskStatusCommand: Command = {
       const running = status.cycles.find((c) => c.decision === 'running');
       return { status, progress: running ? await cycleProgress(session.client, learnerWorkflowId(task), running.cycle) : null };
     });
-    if (values.json) return writeJson(io, { ...status, progress });
-    io.stdout.write(renderStatus(status, progress));
+    const store = await openStore(storeLocation(io.env));
+    const versions = await taskView(store, task)
+      .then((view) => view.versions)
+      .finally(() => store.close());
+    if (values.json) return writeJson(io, { ...status, progress, versions });
+    io.stdout.write(`${renderStatus(status, progress)}\n${renderVersions(versions)}\n`);
   },
 };
