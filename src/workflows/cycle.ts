@@ -2,9 +2,9 @@
  * One optimization cycle, a child of the learner: build dataset → optimize → evaluate the active
  * program and the candidate on the held-out set → `rollout` (gate, promote, monitor) as a child.
  */
-import { executeChild, log, metricMeter, upsertMemo, workflowInfo } from '@temporalio/workflow';
-import { rolloutWorkflowId, type CycleInput, type CycleResult } from '../contract';
-import { rollout } from './rollout';
+import { log, metricMeter, upsertMemo } from '@temporalio/workflow';
+import type { CycleInput, CycleResult } from '../contract';
+import { rolloutCandidate } from './handover';
 import { markProgress } from './search-attributes';
 import { requireTaskSpec } from './spec';
 import { buildAndOptimize, evaluateOn } from './steps';
@@ -27,19 +27,7 @@ export async function optimizationCycle(input: CycleInput): Promise<CycleResult>
   // One after the other: run side by side they would share the LM and skew the latency comparison.
   const active = await evaluateOn(spec, dataset.datasetId, input.activeVersionId, 'holdout');
   const candidate = await evaluateOn(spec, dataset.datasetId, optimized.versionId, 'holdout');
-  const result = await executeChild(rollout, {
-    workflowId: rolloutWorkflowId(workflowInfo().workflowId),
-    args: [
-      {
-        spec,
-        candidateVersionId: optimized.versionId,
-        baselineVersionId: input.activeVersionId,
-        baselineReportId: active.reportId,
-        candidateReportId: candidate.reportId,
-        notifyWorkflowId: input.notifyWorkflowId,
-      },
-    ],
-  });
+  const result = await rolloutCandidate(spec, { baseline: active, candidate }, input.notifyWorkflowId);
   upsertMemo({ decision: result.decision, reason: result.reason });
   countCycle(spec.name, result.decision);
   log.info('cycle finished', { task: spec.name, cycle: input.cycle, trigger: input.trigger, decision: result.decision });

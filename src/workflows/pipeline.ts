@@ -5,10 +5,8 @@
  * vs every version on the held-out set, (7) production deployment through `rollout` (the A/B gate).
  * Feedback arrives by the `feedback` signal, as for the learner; query `progress` shows where it is.
  */
-import { ApplicationFailure, condition, executeChild, log, setHandler, upsertMemo, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, condition, log, setHandler, upsertMemo, workflowInfo } from '@temporalio/workflow';
 import {
-  activeVersionChangedSchema,
-  activeVersionChangedSignal,
   emptyFeedbackCounters,
   feedbackBatchSignal,
   feedbackSignal,
@@ -16,7 +14,6 @@ import {
   PIPELINE_STAGES,
   pipelineInputSchema,
   progressQuery,
-  rolloutWorkflowId,
   type CycleMetrics,
   type EvalSummary,
   type FinalMetrics,
@@ -25,12 +22,12 @@ import {
   type PipelineResult,
   type RolloutResult,
 } from '../contract';
-import { describeZodError, parseOrThrow } from '../core/errors';
+import { describeZodError } from '../core/errors';
 import { parseSignature } from '../core/signature';
 import type { TaskSpec } from '../core/task-spec';
 import { storeActivities } from './activities';
 import { emptyIntakeState, FeedbackIntake } from './feedback';
-import { rollout } from './rollout';
+import { onActiveVersionChanged, rolloutCandidate } from './handover';
 import { markProgress } from './search-attributes';
 import { requireTaskSpec } from './spec';
 import { buildAndOptimize, evaluateOn, promoteVersion } from './steps';
@@ -58,12 +55,8 @@ export async function optimizationPipeline(rawInput: PipelineInput): Promise<Pip
 
   setHandler(feedbackSignal, (raw) => intake.offer(raw));
   setHandler(feedbackBatchSignal, (raw) => intake.offerBatch(raw));
-  setHandler(activeVersionChangedSignal, (raw) => {
-    try {
-      activeVersion = parseOrThrow(activeVersionChangedSchema, raw).versionId;
-    } catch (err) {
-      log.warn('activeVersionChanged ignored', { error: (err as Error).message });
-    }
+  onActiveVersionChanged((change) => {
+    activeVersion = change.versionId;
   });
   setHandler(progressQuery, () => ({
     ...progress,
@@ -147,7 +140,7 @@ export async function optimizationPipeline(rawInput: PipelineInput): Promise<Pip
   progress.final = versions.map(([label, versionId], i) => finalMetrics(label, versionId, reports[i] as EvalSummary));
 
   enter(7);
-  const result = await deploy(spec, workflowId, activeVersion, second.candidateVersion, versions, reports);
+  const result = await deploy(spec, workflowId, activeVersion, second.candidateVersion, (id) => reports[versions.findIndex(([, v]) => v === id)] as EvalSummary);
   stopping = true;
   await feedbackLoop;
   progress.stageName = 'done';
@@ -162,24 +155,10 @@ async function deploy(
   workflowId: string,
   activeVersion: string,
   candidate: string,
-  versions: [string, string][],
-  reports: EvalSummary[],
+  reportOf: (versionId: string) => EvalSummary,
 ): Promise<RolloutResult | null> {
   if (candidate === activeVersion) return null;
-  const reportOf = (versionId: string): string => (reports[versions.findIndex(([, id]) => id === versionId)] as EvalSummary).reportId;
-  return executeChild(rollout, {
-    workflowId: rolloutWorkflowId(workflowId),
-    args: [
-      {
-        spec,
-        candidateVersionId: candidate,
-        baselineVersionId: activeVersion,
-        baselineReportId: reportOf(activeVersion),
-        candidateReportId: reportOf(candidate),
-        notifyWorkflowId: workflowId,
-      },
-    ],
-  });
+  return rolloutCandidate(spec, { baseline: reportOf(activeVersion), candidate: reportOf(candidate) }, workflowId);
 }
 
 function uniqueVersions(labelled: [string, string][]): [string, string][] {

@@ -5,7 +5,7 @@
  */
 import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { feedbackSignal, learnerWorkflowId, optimizeNowUpdate, statusQuery, submitFeedbackUpdate } from '../../src/contract';
+import { feedbackSignal, INVALID_FEEDBACK, learnerWorkflowId, optimizeNowUpdate, statusQuery, submitFeedbackUpdate } from '../../src/contract';
 import { createArtifact } from '../../src/core/artifact';
 import { createProgram } from '../../src/core/program';
 import { learner } from '../../src/workflows/learner';
@@ -133,11 +133,18 @@ it('refuses an invalid submitFeedback with a field-named error and leaves state 
   const handle = await start(spec);
   await waitForStatus(handle, (s) => s.activeVersion !== null);
   const before = await handle.query(statusQuery);
+  // Before the first cycle the status shows an empty list, as documented.
+  expect(before.cycles).toEqual([]);
 
   const bad = { ...feedbackFor(0, { seed: 502 }), correct: { sentiment: 'meh' } };
   const refused = await handle.executeUpdate(submitFeedbackUpdate, { args: [bad] }).catch((err: unknown) => err);
   expect(refused).toBeInstanceOf(WorkflowUpdateFailedError);
   expect(String((refused as WorkflowUpdateFailedError).cause?.message)).toMatch(/correct\.sentiment/);
+  // The same payload fails the same way every time: the client must not retry it.
+  expect((refused as WorkflowUpdateFailedError).cause).toMatchObject({ type: INVALID_FEEDBACK, nonRetryable: true });
+  const badRequest = await handle.executeUpdate(optimizeNowUpdate, { args: [{ reason: 7 } as never] }).catch((err: unknown) => err);
+  expect((badRequest as WorkflowUpdateFailedError).cause).toMatchObject({ type: 'ValidationError', nonRetryable: true });
+  expect(String((badRequest as WorkflowUpdateFailedError).cause?.message)).toMatch(/^reason: /);
   const missing = await handle.executeUpdate(submitFeedbackUpdate, { args: [{ predictionId: 'x', input: { text: 'hi' } } as never] }).catch((e: unknown) => e);
   expect(String((missing as WorkflowUpdateFailedError).cause?.message)).toMatch(/predicted/);
 
