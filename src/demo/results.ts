@@ -3,6 +3,7 @@
  * evaluations and the stage-7 gate decision. Pure, so its bookkeeping can be tested on its own.
  */
 import type { PipelineResult } from '../contract';
+import type { VersionServingStats } from '../store/types';
 import type { SimulatorCounts } from './simulator';
 
 export interface ResultRow {
@@ -18,6 +19,9 @@ export interface ResultRow {
   reason: string;
   /** True for the version active when the run ended. */
   active: boolean;
+  /** Predictions it served to the users over HTTP, and corrections / predictions (null: it served none). */
+  served: number;
+  feedbackRate: number | null;
 }
 
 export interface DemoTotals {
@@ -52,7 +56,7 @@ export function finalActiveVersion(result: PipelineResult): string {
   return first.candidateVersion;
 }
 
-export function resultRows(result: PipelineResult): ResultRow[] {
+export function resultRows(result: PipelineResult, live: readonly VersionServingStats[] = []): ResultRow[] {
   const [first, second] = result.cycles;
   if (!first || !second) throw new Error(`the pipeline result has ${result.cycles.length} optimization cycles, expected 2`);
   const active = finalActiveVersion(result);
@@ -80,6 +84,8 @@ export function resultRows(result: PipelineResult): ResultRow[] {
     lmCalls: f.lmCalls,
     ...describe(f.versionId),
     active: f.versionId === active,
+    served: live.find((l) => l.versionId === f.versionId)?.predictions ?? 0,
+    feedbackRate: live.find((l) => l.versionId === f.versionId)?.feedbackRate ?? null,
   }));
 }
 

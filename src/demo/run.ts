@@ -17,15 +17,18 @@ import type { TaskSpecInput } from '../core/task-spec';
 import { DEFAULT_MODEL, isModelName } from '../core/lm/catalogue';
 import { modelsDir, resolveModel } from '../models/location';
 import { installModel } from '../models/install';
-import { NoActiveVersionError, Predictor } from '../serving/predictor';
+import { NoActiveVersionError } from '../serving/predictor';
+import { startServing } from '../serving/server';
+import type { FeedbackTarget } from '../serving/feedback-target';
 import { openStore, redactUrl, type Store } from '../store';
 import { temporalConfig } from '../temporal/config';
 import { createWorker } from '../worker';
-import { feedbackSignal, progressQuery, type PipelineProgress, type PipelineResult } from '../contract';
+import { feedbackBatches, feedbackBatchSignal, progressQuery, type PipelineProgress, type PipelineResult } from '../contract';
 import type { optimizationPipeline } from '../workflows/pipeline';
 import { loadFeedbackPool, SENTIMENT_FILE } from './data';
 import { demoSpec, type DemoPlan } from './plan';
 import { consistencyProblems, finalActiveVersion, resultRows, totals, type DemoTotals, type ResultRow } from './results';
+import { httpFeatureClient } from './feature-client';
 import { FeedbackSimulator, type SimulatorCounts } from './simulator';
 import { ensureTemporalServer } from './temporal-server';
 import { StageReporter, type DemoEvents } from './stages';
@@ -193,14 +196,24 @@ export async function runDemo(opts: DemoOptions): Promise<DemoOutcome> {
     const webUi = server.uiUrl ? `${server.uiUrl}/namespaces/${encodeURIComponent(config.namespace)}/workflows/${encodeURIComponent(workflowId)}/${handle.firstExecutionRunId}/history` : null;
     say(`pipeline: started optimizationPipeline ${workflowId}${webUi ? `\n  watch it: ${webUi}` : ''}`);
 
+    // The production path: `kkachi serve` on loopback, its own store connection, feedback to this pipeline.
     const meter = new UsageMeter();
-    const predictor = new Predictor({
-      store,
-      task: spec.name,
-      lm: await createLM(lm, { cacheDir: null, meter, modelsDir: modelsDir(env) }),
+    const servingLM = await createLM(lm, { cacheDir: null, meter, modelsDir: modelsDir(env) });
+    const servingStore = await openStore(storeAt, { synchronous: 'normal' });
+    cleanup.push(() => servingStore.close());
+    const toPipeline: FeedbackTarget = {
+      async deliver(_task, records) {
+        for (const batch of feedbackBatches(records)) await handle.signal(feedbackBatchSignal, batch);
+      },
+    };
+    const serving = await startServing({ store: servingStore, temporal: null, feedbackTarget: toPipeline, logLevel: false, lmFor: async () => servingLM });
+    cleanup.push(() => serving.close());
+    say(`serving: kkachi serve at ${serving.url}; the users call POST /v1/tasks/${spec.name}/predict and /feedback`);
+    const simulator = new FeedbackSimulator({
+      feature: httpFeatureClient(serving.url, spec.name),
+      pool,
       onSwap: (from, to) => from && say(`serving: users are now answered by version ${to.slice(0, 12)}`),
     });
-    const simulator = new FeedbackSimulator({ predictor, pool, send: (feedback) => handle.signal(feedbackSignal, feedback) });
 
     const result = connection.withAbortSignal(polls.signal, () => handle.result());
     const pipeline = await drive({ handle, result, store, simulator, plan, reporter, task: spec.name, stop: () => stopReason });
@@ -218,7 +231,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoOutcome> {
       stages: reporter.timings(),
       feedback: simulator.counts,
       pipeline,
-      rows: resultRows(pipeline),
+      rows: resultRows(pipeline, await servingStore.servingStats(spec.name)),
       totals: totals(pipeline, meter.snapshot().calls),
       gateChoice: finalActiveVersion(pipeline),
       storeActive: (await store.getPointers(spec.name)).active,

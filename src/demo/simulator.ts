@@ -1,12 +1,11 @@
 /**
  * Plays the users of the deployed feature: each step takes one unseen sentence from the feedback
- * pool, asks the serving Predictor (the registry's active version, real model) for a prediction,
- * and sends the gold label back as feedback — a correction when the prediction was wrong, a
- * confirmation when it was right. Nothing is invented: every record is a real prediction.
+ * pool, asks the feature (`kkachi serve`: the registry's active version, real model) for a
+ * prediction, and sends the gold label back as feedback on that prediction id — a correction when
+ * the prediction was wrong, a confirmation when it was right. Every record is a real prediction.
  */
 import type { Example, Fields } from '../core/types';
-import type { Predictor } from '../serving/predictor';
-import type { FeedbackPayload } from '../contract';
+import type { FeatureClient } from './feature-client';
 
 export interface SentFeedback {
   exampleId: string;
@@ -32,14 +31,15 @@ export interface SimulatorCounts {
 }
 
 export interface SimulatorOptions {
-  predictor: Predictor;
+  feature: FeatureClient;
   pool: readonly Example[];
-  /** Delivers one record (the demo signals `feedback` to the pipeline workflow). */
-  send: (feedback: FeedbackPayload) => Promise<void>;
+  /** Called when an answer comes from a different version than the one before. */
+  onSwap?: (from: string | null, to: string) => void;
 }
 
 export class FeedbackSimulator {
   private cursor = 0;
+  private lastVersion: string | null = null;
   readonly counts: SimulatorCounts = { sent: 0, corrections: 0, confirmations: 0, failed: 0, byVersion: {} };
 
   constructor(private readonly options: SimulatorOptions) {}
@@ -53,17 +53,21 @@ export class FeedbackSimulator {
   async step(): Promise<SentFeedback | null> {
     const example = this.options.pool[this.cursor];
     if (!example) return null;
-    // One user request per pool sentence: an id derived from it keeps runs reproducible.
-    const served = await this.options.predictor.predict(example.inputs, { predictionId: `user-${example.id}` });
+    const served = await this.options.feature.predict(example.inputs);
     // Consumed only once a version answered (before the baseline is deployed nobody can).
     this.cursor += 1;
-    if (!served.prediction.ok) {
+    if (served.versionId !== this.lastVersion) {
+      this.options.onSwap?.(this.lastVersion, served.versionId);
+      this.lastVersion = served.versionId;
+    }
+    if (!served.outputs) {
       this.counts.failed += 1;
       return null;
     }
-    const predicted = pick(served.prediction.outputs, Object.keys(example.outputs));
+    const predicted = pick(served.outputs, Object.keys(example.outputs));
     const correction = Object.keys(example.outputs).some((field) => predicted[field] !== example.outputs[field]);
-    await this.options.send({ predictionId: served.predictionId, input: example.inputs, predicted, correct: example.outputs, versionId: served.versionId });
+    // By prediction id alone: the server takes input, answer and version from its prediction log.
+    await this.options.feature.feedback(served.predictionId, example.outputs);
 
     const tally = (this.counts.byVersion[served.versionId] ??= { sent: 0, corrections: 0 });
     tally.sent += 1;

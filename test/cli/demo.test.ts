@@ -46,6 +46,17 @@ describe('kkachi demo --quick --json (real model, real dev server)', () => {
     expect(outcome.problems).toEqual([]);
   });
 
+  it('served the users through kkachi serve: every version has its predictions logged, and its feedback rate is corrections per prediction', () => {
+    const served = new Map(outcome.rows.map((r) => [r.versionId, r]));
+    const total = [...served.values()].reduce((n, r) => n + r.served, 0);
+    expect(total).toBe(outcome.feedback.sent + outcome.feedback.failed);
+    for (const [versionId, tally] of Object.entries(outcome.feedback.byVersion)) {
+      const row = served.get(versionId);
+      expect(row?.served).toBeGreaterThanOrEqual(tally.sent);
+      expect(row?.feedbackRate).toBeCloseTo(tally.corrections / (row?.served ?? 0), 10);
+    }
+  });
+
   it('feedback counts add up: corrections + confirmations = sent = what the pipeline counted', () => {
     const { feedback, pipeline } = outcome;
     expect(feedback.sent).toBeGreaterThan(0);

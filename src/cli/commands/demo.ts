@@ -14,6 +14,8 @@ export function renderOutcome(o: DemoOutcome): string {
       { header: 'held-out acc', align: 'right' },
       { header: 'p50 latency', align: 'right' },
       { header: 'LM calls', align: 'right' },
+      { header: 'served', align: 'right' },
+      { header: 'feedback rate', align: 'right' },
       { header: 'decision' },
       { header: 'reason' },
     ],
@@ -24,6 +26,9 @@ export function renderOutcome(o: DemoOutcome): string {
       // Answers replayed from the response cache carry the latency the model had when it made them.
       formatMs(r.p50Ms),
       String(r.lmCalls),
+      String(r.served),
+      // corrections / predictions on live traffic: how often users had to correct this version.
+      r.feedbackRate === null ? '-' : formatPercent(r.feedbackRate),
       r.decision,
       r.reason,
     ]),

@@ -1,6 +1,8 @@
 /** `kkachi serve`: the HTTP API for predictions, feedback, task status and metrics (src/serving). */
 import { Client, Connection } from '@temporalio/client';
+import { createLM } from '../../core/lm/factory';
 import { disposeLocalRuntimes } from '../../core/lm/local-runtime';
+import { modelsDir } from '../../models/location';
 import { DEFAULT_BODY_LIMIT } from '../../serving/app';
 import { startServing } from '../../serving/server';
 import { openStore, redactUrl, storeLocation } from '../../store';
@@ -48,6 +50,8 @@ export const serveCommand: Command = {
         bodyLimit,
         logLevel,
         temporalUi: io.env.KKACHI_TEMPORAL_UI || undefined,
+        // Tasks on the embedded model find it where `kkachi model fetch` put it.
+        lmFor: (lmConfig) => createLM(lmConfig, { cacheDir: null, modelsDir: modelsDir(io.env) }),
       });
       if (values.json) writeJson(io, { url: server.url });
       else io.stderr.write(`kkachi serve: listening on ${server.url} (store ${redactUrl(storeLocation(io.env))}, Temporal ${config.address}); Ctrl-C stops\n`);

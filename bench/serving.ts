@@ -1,0 +1,357 @@
+/**
+ * Benchmarks of `kkachi serve` over real HTTP on loopback (results in docs/BENCHMARKS.md):
+ *   feedback [--seconds 60]  HTTP feedback ingestion into one learner (real dev server, worker, SQLite
+ *                            store): events/s offered and accepted vs recorded by the learner; then the
+ *                            signal path alone from one client (`feedbackBatch` and single `feedback`).
+ *   overhead [--local]       predict latency through HTTP minus the raw LM call, p50/p99: an instant
+ *                            OpenAI-compatible LM (default) or the embedded model (--local).
+ *   hotswap                  requests/s and errors while the active version is promoted 10 times.
+ * Run: npm run bench:serving -- <name> [flags]
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { createActivities } from '../src/activities';
+import { learnerWorkflowId, feedbackBatchSignal, feedbackSignal, statusQuery, type FeedbackPayload, type LearnerStatus } from '../src/contract';
+import { createArtifact, type ProgramArtifact } from '../src/core/artifact';
+import { createLM, type LMConfig } from '../src/core/lm/factory';
+import { disposeLocalRuntimes } from '../src/core/lm/local-runtime';
+import type { LM } from '../src/core/lm/types';
+import { createProgram, predict } from '../src/core/program';
+import { percentile } from '../src/core/stats/percentile';
+import type { TaskSpecInput } from '../src/core/task-spec';
+import { ensureTemporalServer } from '../src/demo/temporal-server';
+import { startOpenAIServer } from '../src/server/openai-server';
+import { startServing, type RunningServer } from '../src/serving/server';
+import { openStore, type Store } from '../src/store';
+import { createWorker } from '../src/worker';
+
+const SIGNATURE = 'text -> sentiment: positive|negative';
+const TASK = 'bench';
+const args = process.argv.slice(2);
+const flag = (name: string): string | undefined => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const say = (line: string) => process.stderr.write(`${line}\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, host, () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/** An LM that answers at once: what is measured is everything around the model. */
+const instantLM: LM = { id: 'instant', complete: async () => ({ text: 'positive', usage: { promptTokens: 1, completionTokens: 1 }, latencyMs: 0, cached: false }) };
+
+function taskSpec(lm: LMConfig): TaskSpecInput {
+  return {
+    name: TASK,
+    signature: SIGNATURE,
+    adapter: 'completion',
+    metric: { name: 'label_accuracy' },
+    lm,
+    optimizer: { name: 'LabeledFewShot' },
+    data: {
+      train: { examples: [{ inputs: { text: 'Great phone.' }, outputs: { sentiment: 'positive' } }] },
+      holdout: { examples: [{ inputs: { text: 'Broke in a day.' }, outputs: { sentiment: 'negative' } }] },
+    },
+    // No optimization cycle during the benchmark: it measures ingestion.
+    triggers: { corrections: 1_000_000_000, retrainInterval: '30d' },
+  };
+}
+
+const program = (instructions: string, parent: string | null): ProgramArtifact =>
+  createArtifact(createProgram(SIGNATURE, instructions, { adapter: 'completion' }), { parentId: parent, datasetId: null, optimizer: null });
+
+/** A store with the task, two versions, v1 active, and a serving process over it. */
+async function servedTask(dir: string, lm: LMConfig, lmFor?: () => Promise<LM>): Promise<{ store: Store; server: RunningServer; v1: ProgramArtifact; v2: ProgramArtifact; close(): Promise<void> }> {
+  const store = await openStore(join(dir, 'kkachi.db'));
+  const v1 = program('Classify the sentiment.', null);
+  const v2 = program('Classify the sentiment of the review.', v1.id);
+  await store.putTaskSpec(TASK, taskSpec(lm));
+  for (const v of [v1, v2]) await store.putProgram(TASK, v);
+  await store.compareAndSetActive(TASK, { expected: null, next: v1.id, actor: 'bench', reason: 'baseline' });
+  const servingStore = await openStore(join(dir, 'kkachi.db'), { synchronous: 'normal' });
+  const server = await startServing({ store: servingStore, temporal: null, logLevel: false, ...(lmFor ? { lmFor } : {}) });
+  return {
+    store,
+    server,
+    v1,
+    v2,
+    async close() {
+      await server.close();
+      await servingStore.close();
+      await store.close();
+    },
+  };
+}
+
+async function post(url: string, body: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+const summary = (values: number[]) => ({ n: values.length, p50: percentile(values, 50), p99: percentile(values, 99) });
+
+// ── predict overhead ─────────────────────────────────────────────────────────────────────────────
+
+async function overhead(): Promise<void> {
+  const local = args.includes('--local');
+  const n = Number(flag('n') ?? (local ? 200 : 3_000));
+  const dir = mkdtempSync(join(tmpdir(), 'kkachi-bench-'));
+  const endpoint = local ? null : await startOpenAIServer({ lm: instantLM, modelName: 'instant' });
+  const config: LMConfig = local ? { provider: 'local', model: process.env.KKACHI_MODEL || 'smollm2-135m' } : { provider: 'openai', model: 'instant', baseURL: endpoint?.baseURL };
+  // One LM object for both paths, so the same client (and, locally, the same loaded model) is measured.
+  const lm = await createLM(config, { cacheDir: null });
+  const stack = await servedTask(dir, config, async () => lm);
+  try {
+    const texts = Array.from({ length: n }, (_, i) => `Review ${i}: it arrived on time and works.`);
+    const warm = Math.min(50, n);
+    for (const text of texts.slice(0, warm)) {
+      await predict(stack.v1.program, { text }, lm);
+      await post(`${stack.server.url}/v1/tasks/${TASK}/predict`, { inputs: { text } });
+    }
+    // Interleaved, so both paths see the same machine load.
+    const raw: number[] = [];
+    const http: number[] = [];
+    for (const text of texts) {
+      let t = performance.now();
+      await predict(stack.v1.program, { text }, lm);
+      raw.push(performance.now() - t);
+      t = performance.now();
+      const res = await post(`${stack.server.url}/v1/tasks/${TASK}/predict`, { inputs: { text } });
+      http.push(performance.now() - t);
+      if (res.status !== 200) throw new Error(`predict answered ${res.status}: ${JSON.stringify(res.body)}`);
+    }
+    const r = summary(raw);
+    const h = summary(http);
+    console.log(JSON.stringify({ bench: 'overhead', lm: local ? config.model : 'instant double', n, rawMs: r, httpMs: h, overheadMs: { p50: h.p50 - r.p50, p99: h.p99 - r.p99 } }));
+  } finally {
+    await stack.close();
+    await endpoint?.close();
+    await disposeLocalRuntimes();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// ── hot swap under load ──────────────────────────────────────────────────────────────────────────
+
+async function hotswap(): Promise<void> {
+  const promotions = Number(flag('promotions') ?? 10);
+  const everyMs = Number(flag('every') ?? 2_000);
+  const concurrency = Number(flag('concurrency') ?? 32);
+  const dir = mkdtempSync(join(tmpdir(), 'kkachi-bench-'));
+  const endpoint = await startOpenAIServer({ lm: instantLM, modelName: 'instant' });
+  const stack = await servedTask(dir, { provider: 'openai', model: 'instant', baseURL: endpoint.baseURL });
+  try {
+    let stop = false;
+    let ok = 0;
+    let errors = 0;
+    let staleAfterSwap = 0;
+    // Each promotion: when its compare-and-set began and when it had committed, and the version it made active.
+    const swaps: { before: number; at: number; version: string }[] = [];
+    const lane = async (lane: number) => {
+      for (let i = 0; !stop; i++) {
+        const sentAt = performance.now();
+        try {
+          const res = await post(`${stack.server.url}/v1/tasks/${TASK}/predict`, { inputs: { text: `lane ${lane} request ${i}` } });
+          if (res.status !== 200) errors += 1;
+          else {
+            ok += 1;
+            // A request sent after a promotion committed must get its version, unless another promotion overlapped it.
+            const answeredAt = performance.now();
+            const last = swaps.filter((s) => s.at < sentAt).pop();
+            const overlapped = swaps.some((s) => s.before < answeredAt && s.at >= sentAt);
+            if (last && !overlapped && res.body.versionId !== last.version) staleAfterSwap += 1;
+          }
+        } catch {
+          errors += 1;
+        }
+      }
+    };
+    const started = performance.now();
+    const lanes = Array.from({ length: concurrency }, (_, i) => lane(i));
+    let active = stack.v1.id;
+    for (let k = 0; k < promotions; k++) {
+      await sleep(everyMs);
+      const next = active === stack.v1.id ? stack.v2.id : stack.v1.id;
+      const swap = { before: performance.now(), at: Infinity, version: next };
+      swaps.push(swap);
+      if (!(await stack.store.compareAndSetActive(TASK, { expected: active, next, actor: 'bench', reason: `promotion ${k + 1}` }))) throw new Error('promotion lost its compare-and-set');
+      swap.at = performance.now();
+      active = next;
+    }
+    await sleep(everyMs);
+    stop = true;
+    await Promise.all(lanes);
+    const seconds = (performance.now() - started) / 1000;
+    console.log(JSON.stringify({ bench: 'hotswap', promotions, concurrency, seconds, requests: ok + errors, reqPerSec: (ok + errors) / seconds, errors, staleAfterSwap }));
+  } finally {
+    await stack.close();
+    await endpoint.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// ── feedback ingestion ───────────────────────────────────────────────────────────────────────────
+
+async function waitForLearner(client: Client, done: (s: LearnerStatus) => boolean, timeoutMs: number): Promise<LearnerStatus> {
+  const handle = client.workflow.getHandle(learnerWorkflowId(TASK));
+  const deadline = Date.now() + timeoutMs;
+  let last: LearnerStatus | undefined;
+  while (Date.now() < deadline) {
+    try {
+      last = await handle.query(statusQuery);
+      if (done(last)) return last;
+    } catch {
+      // between runs of a continue-as-new
+    }
+    await sleep(500);
+  }
+  throw new Error(`learner did not settle in ${timeoutMs} ms: ${JSON.stringify(last?.counters)}`);
+}
+
+const payload = (id: string, i: number): FeedbackPayload => ({
+  predictionId: id,
+  input: { text: `Review ${i}: it arrived on time and works.` },
+  predicted: { sentiment: 'positive' },
+  correct: { sentiment: i % 50 === 0 ? 'negative' : 'positive' },
+});
+
+async function feedback(): Promise<void> {
+  const seconds = Number(flag('seconds') ?? 60);
+  const signalSeconds = Number(flag('signal-seconds') ?? 20);
+  const concurrency = Number(flag('concurrency') ?? 64);
+  const batch = Number(flag('batch') ?? 1);
+  const dir = mkdtempSync(join(tmpdir(), 'kkachi-bench-'));
+  Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' }, forward: {} } } });
+  const address = `127.0.0.1:${await freePort('127.0.0.1')}`;
+  const temporal = await ensureTemporalServer({
+    address,
+    connection: { address },
+    namespace: 'default',
+    home: dir,
+    keep: false,
+    log: say,
+    env: { ...process.env, KKACHI_TEMPORAL_UI_PORT: String(await freePort('127.0.0.1')) },
+  });
+  const endpoint = await startOpenAIServer({ lm: instantLM, modelName: 'instant' });
+  const store = await openStore(join(dir, 'kkachi.db'));
+  const taskQueue = 'kkachi-bench';
+  const nativeConnection = await NativeConnection.connect({ address });
+  const worker = await createWorker({ connection: nativeConnection, namespace: 'default', taskQueue, activities: createActivities({ store, cacheDir: null }) });
+  const workerRun = worker.run();
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection, namespace: 'default' });
+  const servingStore = await openStore(join(dir, 'kkachi.db'), { synchronous: 'normal' });
+  const server = await startServing({ store: servingStore, temporal: { client, taskQueue }, logLevel: false, temporalTimeoutMs: 30_000 });
+  try {
+    // The learner starts as `kkachi task start` would; its first step stores the spec serving needs.
+    await client.workflow.start('learner', { taskQueue, workflowId: learnerWorkflowId(TASK), args: [taskSpec({ provider: 'openai', model: 'instant', baseURL: endpoint.baseURL })] });
+    await waitForLearner(client, (s) => s.activeVersion !== null, 60_000);
+
+    // 1. Through HTTP: `concurrency` clients, each request carrying `batch` records (full payloads).
+    say(`HTTP: ${concurrency} clients, ${batch} record(s) per request, ${seconds}s`);
+    let next = 0;
+    let accepted = 0;
+    let failed = 0;
+    const latencies: number[] = [];
+    const deadline = performance.now() + seconds * 1000;
+    const started = performance.now();
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (performance.now() < deadline) {
+          const records = Array.from({ length: batch }, () => next++).map((i) => payload(`http-${i}`, i));
+          const t = performance.now();
+          const res = batch === 1 ? await post(`${server.url}/v1/tasks/${TASK}/feedback`, records[0]) : await post(`${server.url}/v1/tasks/${TASK}/feedback/batch`, { records });
+          latencies.push(performance.now() - t);
+          if (res.status !== 202) failed += batch;
+          else accepted += batch === 1 ? (res.body.accepted ? 1 : 0) : Number(res.body.accepted);
+        }
+      }),
+    );
+    const httpSeconds = (performance.now() - started) / 1000;
+    const settled = await waitForLearner(client, (s) => s.counters.received >= accepted && s.buffered === 0, 600_000);
+    const stored = (await store.feedbackCounts(TASK)).total;
+    console.log(
+      JSON.stringify({
+        bench: 'feedback-http',
+        seconds: httpSeconds,
+        concurrency,
+        recordsPerRequest: batch,
+        accepted,
+        failed,
+        acceptedPerSec: accepted / httpSeconds,
+        requestMs: summary(latencies),
+        learnerReceived: settled.counters.received,
+        stored,
+        settledAfterSec: (performance.now() - started) / 1000 - httpSeconds,
+        learnerGeneration: settled.generation,
+      }),
+    );
+
+    // 2. The signal path alone, from one client: feedbackBatch signals of 500 records, then single signals.
+    const handle = client.workflow.getHandle(learnerWorkflowId(TASK));
+    for (const mode of ['feedbackBatch', 'feedback'] as const) {
+      const before = settled.counters.received;
+      let sent = 0;
+      const end = performance.now() + signalSeconds * 1000;
+      const t0 = performance.now();
+      await Promise.all(
+        Array.from({ length: mode === 'feedback' ? concurrency : 4 }, async () => {
+          while (performance.now() < end) {
+            if (mode === 'feedbackBatch') {
+              const records = Array.from({ length: 500 }, () => next++).map((i) => payload(`sig-${i}`, i));
+              await handle.signal(feedbackBatchSignal, { records });
+              sent += records.length;
+            } else {
+              const i = next++;
+              await handle.signal(feedbackSignal, payload(`one-${i}`, i));
+              sent += 1;
+            }
+          }
+        }),
+      );
+      const s = (performance.now() - t0) / 1000;
+      const after = await waitForLearner(client, (st) => st.counters.received >= before + sent && st.buffered === 0, 600_000);
+      Object.assign(settled, after);
+      console.log(JSON.stringify({ bench: `signal-${mode}`, seconds: s, sent, sentPerSec: sent / s, learnerReceived: after.counters.received - before }));
+    }
+  } finally {
+    await server.close();
+    await servingStore.close();
+    worker.shutdown();
+    await workerRun.catch(() => undefined);
+    await connection.close();
+    await nativeConnection.close();
+    await store.close();
+    await endpoint.close();
+    await temporal.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const BENCHES: Record<string, () => Promise<void>> = { overhead, hotswap, feedback };
+const name = args[0] ?? '';
+const bench = BENCHES[name];
+if (!bench) {
+  say(`usage: npm run bench:serving -- ${Object.keys(BENCHES).join('|')} [flags]`);
+  process.exit(2);
+}
+bench().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    say(`bench ${name} failed: ${(err as Error).stack ?? String(err)}`);
+    process.exit(1);
+  },
+);
