@@ -23,7 +23,8 @@ import type { LM } from '../src/core/lm/types';
 import { createProgram, predict } from '../src/core/program';
 import { percentile } from '../src/core/stats/percentile';
 import type { TaskSpecInput } from '../src/core/task-spec';
-import { ensureTemporalServer } from '../src/demo/temporal-server';
+import { spawn } from 'node:child_process';
+import { ensureSearchAttributes, portAnswers } from '../src/demo/temporal-server';
 import { startOpenAIServer } from '../src/server/openai-server';
 import { startServing, type RunningServer } from '../src/serving/server';
 import { openStore, type Store } from '../src/store';
@@ -235,16 +236,13 @@ async function feedback(): Promise<void> {
   const batch = Number(flag('batch') ?? 1);
   const dir = mkdtempSync(join(tmpdir(), 'kkachi-bench-'));
   Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' }, forward: {} } } });
-  const address = `127.0.0.1:${await freePort('127.0.0.1')}`;
-  const temporal = await ensureTemporalServer({
-    address,
-    connection: { address },
-    namespace: 'default',
-    home: dir,
-    keep: false,
-    log: say,
-    env: { ...process.env, KKACHI_TEMPORAL_UI_PORT: String(await freePort('127.0.0.1')) },
-  });
+  // A dev server of its own (the CLI from scripts/install-temporal.sh; run from the project root).
+  const port = await freePort('127.0.0.1');
+  const address = `127.0.0.1:${port}`;
+  const devServer = spawn(join(process.cwd(), '.venv/bin/temporal'), ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port), '--db-filename', join(dir, 'temporal.db'), '--log-level', 'error'], { stdio: 'ignore' });
+  const temporal = { stop: async () => void devServer.kill('SIGTERM') };
+  for (let i = 0; i < 120 && !(await portAnswers('127.0.0.1', port)); i++) await sleep(250);
+  await ensureSearchAttributes({ address }, 'default');
   const endpoint = await startOpenAIServer({ lm: instantLM, modelName: 'instant' });
   const store = await openStore(join(dir, 'kkachi.db'));
   const taskQueue = 'kkachi-bench';
