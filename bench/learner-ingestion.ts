@@ -1,0 +1,122 @@
+/**
+ * Sustained feedback ingestion into one learner on a local Temporal dev server, per way of sending:
+ * single `feedback` signals, `submitFeedback` updates, and `feedbackBatch` signals of 200 records.
+ * Each mode offers as fast as its senders can for BENCH_SECONDS (default 60), then waits for the
+ * learner to store everything. Reports records/s offered (accepted by the server) and stored within
+ * the window, p99 time from acceptance (the record's receivedAt, workflow time) to storage (the first
+ * 250 ms poll of the store that shows it; records are stored in acceptance order, so the k-th stored
+ * is matched with the k-th accepted), history events of the run, continue-as-new count, and how many
+ * sends the server or the learner refused (retried by the sender).
+ * Run: see docs/BENCHMARKS.md.
+ */
+import type { WorkflowHandle } from '@temporalio/client';
+import { feedbackBatchSignal, feedbackSignal, learnerWorkflowId, statusQuery, submitFeedbackUpdate, type FeedbackPayload } from '../src/contract';
+import { learner } from '../src/workflows/learner';
+import { feedbackFor, keywordTask, setUpRunningHarness, type Harness } from '../test/workflows/harness';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
+type Mode = 'signal' | 'update' | 'batch';
+const SENDERS: Record<Mode, number> = { signal: 32, update: 32, batch: 4 };
+const BATCH = 200;
+
+function record(mode: Mode, i: number): FeedbackPayload {
+  return { ...feedbackFor(i % 1_000, { seed: 900, confirm: i % 50 !== 0 }), predictionId: `${mode}-${i}` };
+}
+
+const retryable = (err: unknown): boolean => /exceeded workflow execution limit|LearnerBusy|learner busy/.test(String((err as { cause?: unknown }).cause ?? err));
+
+async function sendOne(handle: WorkflowHandle, mode: Mode, first: number): Promise<number> {
+  if (mode === 'signal') await handle.signal(feedbackSignal, record(mode, first));
+  else if (mode === 'update') await handle.executeUpdate(submitFeedbackUpdate, { args: [record(mode, first)] });
+  else await handle.signal(feedbackBatchSignal, { records: Array.from({ length: BATCH }, (_, k) => record(mode, first + k)) });
+  return mode === 'batch' ? BATCH : 1;
+}
+
+async function run(h: Harness, mode: Mode): Promise<Record<string, string | number>> {
+  const task = `bench-${mode}`;
+  const spec = keywordTask(task, h.double.baseURL, { triggers: { corrections: 100_000_000 } });
+  const handle = await h.env.client.workflow.start(learner, { taskQueue: h.taskQueue, workflowId: learnerWorkflowId(task), args: [spec] });
+  while ((await handle.query(statusQuery).catch(() => null))?.activeVersion == null) await new Promise((r) => setTimeout(r, 200));
+
+  const storedAt: { t: number; total: number }[] = [];
+  let polling = true;
+  const poller = (async () => {
+    while (polling) {
+      storedAt.push({ t: Date.now(), total: (await h.store.feedbackCounts(task)).total });
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  })();
+
+  const started = Date.now();
+  const end = started + SECONDS * 1_000;
+  let next = 0;
+  let offered = 0;
+  let refused = 0;
+  await Promise.all(
+    Array.from({ length: SENDERS[mode] }, async () => {
+      while (Date.now() < end) {
+        const first = next;
+        next += mode === 'batch' ? BATCH : 1;
+        for (;;) {
+          try {
+            const sent = await sendOne(handle, mode, first);
+            offered += sent;
+            break;
+          } catch (err) {
+            if (!retryable(err)) throw err;
+            refused += 1;
+            await new Promise((r) => setTimeout(r, 500));
+          }
+        }
+      }
+    }),
+  );
+  const windowMs = Date.now() - started;
+  const storedInWindow = (await h.store.feedbackCounts(task)).total;
+  const drainDeadline = Date.now() + 120_000;
+  while ((await h.store.feedbackCounts(task)).total < offered && Date.now() < drainDeadline) await new Promise((r) => setTimeout(r, 250));
+  const drainS = (Date.now() - started - windowMs) / 1_000;
+  polling = false;
+  await poller;
+
+  const accepted = (await h.store.listFeedback(task)).map((f) => f.receivedAt).sort((a, b) => a - b);
+  const latencies = accepted.map((at, k) => (storedAt.find((p) => p.total > k)?.t ?? Date.now()) - at).sort((a, b) => a - b);
+  const p99 = latencies[Math.floor(latencies.length * 0.99)] ?? NaN;
+  const status = await handle.query(statusQuery);
+  const history = (await handle.describe()).historyLength;
+  await handle.terminate('bench done');
+  return {
+    mode,
+    senders: SENDERS[mode],
+    'offered/s': Math.round(offered / (windowMs / 1_000)),
+    'stored/s (in window)': Math.round(storedInWindow / (windowMs / 1_000)),
+    offered,
+    stored: status.counters.received,
+    'drain s': drainS.toFixed(1),
+    'p99 accept→store ms': Math.round(p99),
+    'history events (last run)': history,
+    'continue-as-new': status.generation,
+    'refused & retried': refused,
+  };
+}
+
+async function main(): Promise<void> {
+  const modes = (process.argv[2]?.split(',') ?? ['signal', 'update', 'batch']) as Mode[];
+  const h = await setUpRunningHarness();
+  try {
+    const rows = [];
+    for (const mode of modes) {
+      const row = await run(h, mode);
+      console.log(JSON.stringify(row));
+      rows.push(row);
+    }
+    console.table(rows);
+  } finally {
+    await h.stop();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
