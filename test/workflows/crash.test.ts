@@ -100,3 +100,14 @@ it('finishes the cycle with exactly one promotion after the worker is SIGKILLed 
   const [code] = await once(second, 'exit');
   expect(code).toBe(0);
 }, 180_000);
+
+it('Ctrl-C (SIGINT) drains the worker like SIGTERM and exits 0', async () => {
+  const worker = startWorkerProcess();
+  let output = '';
+  for (const stream of [worker.stdout, worker.stderr]) stream?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  await until(async () => (output.includes("state: 'RUNNING'") ? true : undefined), 120_000, 'the worker to poll');
+  worker.kill('SIGINT');
+  const [code] = await once(worker, 'exit');
+  expect(code).toBe(0);
+  expect(output).toContain("state: 'DRAINED'");
+}, 180_000);
