@@ -72,7 +72,7 @@ async function main() {
   const which = arg('set', 'all');
   const sets = [which !== 'tweets' ? amazon() : undefined, which !== 'amazon' ? tweets() : undefined].filter((s): s is DataSet => s !== undefined);
   console.log(`# ${new Date().toISOString()} ${os.cpus().length} cores, load ${os.loadavg()[0]?.toFixed(1)}; model ${model}; train ${nTrain}, val ${nVal}, test ${nTest}`);
-  console.log('| data | optimizer | test macro-F1 | accuracy | max over-answer | demos | calibrated | compile LM calls | compile s |');
+  console.log('| data | optimizer | test macro-F1 | accuracy | max over-answer | demos | calibrated | compile predictions | compile s |');
   console.log('|---|---|---|---|---|---|---|---|---|');
   for (const set of sets) {
     const shuffled = createRng(7).shuffle(set.rows);
@@ -94,7 +94,7 @@ async function main() {
     ];
     async function compileWith(choice: { name: string; config?: unknown }) {
       const result = await createOptimizer(choice).compile(student, { trainset, valset, lm, metric, seed: 0, score: valScore });
-      return { program: result.program, calls: result.usage?.calls ?? 0 };
+      return { program: result.program, calls: result.usage?.predictions ?? 0 };
     }
     for (const [name, run] of runs) {
       if (only && !name.includes(only)) continue;

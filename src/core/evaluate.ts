@@ -25,7 +25,8 @@ export interface EvalRow {
 }
 
 export interface EvalUsage {
-  calls: number;
+  /** Predictions made, each counted once, cache hits included (an LM `Usage.calls` counts provider calls only). */
+  predictions: number;
   promptTokens: number;
   completionTokens: number;
   cacheHits: number;
@@ -136,7 +137,7 @@ export async function evaluate(program: ProgramSpec, dataset: readonly Example[]
   const rows: (EvalRow | undefined)[] = dataset.map((ex) => previous.get(ex.id));
   const todo = dataset.flatMap((ex, index) => (rows[index] ? [] : [{ ex, index }]));
 
-  const usage: EvalUsage = { calls: 0, promptTokens: 0, completionTokens: 0, cacheHits: 0, errors: 0 };
+  const usage: EvalUsage = { predictions: 0, promptTokens: 0, completionTokens: 0, cacheHits: 0, errors: 0 };
   let done = dataset.length - todo.length;
   let scoreSum = rows.reduce((sum, r) => sum + (r?.score ?? 0), 0);
   let lastLMError = '';
@@ -146,7 +147,7 @@ export async function evaluate(program: ProgramSpec, dataset: readonly Example[]
 
   const runOne = async (ex: Example, index: number): Promise<void> => {
     const prediction = await predict(program, ex.inputs, opts.lm, { rolloutId: opts.rolloutId });
-    usage.calls += 1;
+    usage.predictions += 1;
     usage.promptTokens += prediction.promptTokens;
     usage.completionTokens += prediction.completionTokens;
     if (prediction.cached) usage.cacheHits += 1;

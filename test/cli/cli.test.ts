@@ -136,7 +136,7 @@ describe('kkachi CLI', () => {
       expect(run.stderr).not.toContain('kkachi:');
       expect(run.code).toBe(0);
       const report = JSON.parse(run.stdout);
-      expect(report).toMatchObject({ n: 3, metric: 'label_accuracy', lmCalls: 3, errors: 0 });
+      expect(report).toMatchObject({ n: 3, metric: 'label_accuracy', predictions: 3, lmCalls: 3, errors: 0 });
       expect(report.accuracy).toBeCloseTo(2 / 3);
       expect(report.rows.map((r: { id: string; passed: boolean }) => [r.id, r.passed])).toEqual([
         ['a', true],

@@ -45,7 +45,7 @@ describe('evaluate against the OpenAI-compatible HTTP double', () => {
     expect(report.rows.map((r) => r.id)).toEqual(dataset(9).map((e) => e.id));
     expect(report).toMatchObject({ n: 9, meanScore: 1, passRate: 1, errors: 0 });
     expect(report.rows[4]).toMatchObject({ id: 'e4', outputs: { answer: 'a4' }, score: 1, passed: true, cached: false });
-    expect(report.usage).toMatchObject({ calls: 9, cacheHits: 0, errors: 0 });
+    expect(report.usage).toMatchObject({ predictions: 9, cacheHits: 0, errors: 0 });
     expect(report.usage.promptTokens).toBeGreaterThan(0);
     expect(report.usage.completionTokens).toBe(9);
     expect(report.latency.p50).toBeGreaterThanOrEqual(20);
@@ -141,7 +141,7 @@ describe('evaluate against the OpenAI-compatible HTTP double', () => {
     expect(report.rows[1]).toEqual(done('e1', 0));
     expect(report.rows[3]).toMatchObject({ outputs: { answer: 'a3' }, score: 1 });
     expect(report.meanScore).toBeCloseTo(5 / 6, 12);
-    expect(report.usage.calls).toBe(3);
+    expect(report.usage.predictions).toBe(3);
     expect(progress.map((p) => p.done)).toEqual([4, 5, 6]);
   });
 

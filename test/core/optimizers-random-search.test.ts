@@ -58,7 +58,7 @@ describe('BootstrapFewShotWithRandomSearch', () => {
     expect(rescored.meanScore).toBe(best);
     expect(result.program.demos.filter((d) => d.augmented).length).toBeLessThanOrEqual(4);
     expect(result.traces).toBeGreaterThan(0);
-    expect(result.usage?.calls).toBeGreaterThanOrEqual(9 * valset.length);
+    expect(result.usage?.predictions).toBeGreaterThanOrEqual(9 * valset.length);
 
     expect(progress.filter((p) => p.stage === 'search').map((p) => p.done)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(progress.at(-1)).toEqual({ stage: 'search', done: 9, total: 9, bestScore: best });

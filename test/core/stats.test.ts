@@ -98,7 +98,7 @@ const report = (rows: EvalRow[]): EvalReport => ({
   passRate: 0,
   rows,
   latency: { p50: 0, p95: 0 },
-  usage: { calls: rows.length, promptTokens: 0, completionTokens: 0, cacheHits: 0, errors: 0 },
+  usage: { predictions: rows.length, promptTokens: 0, completionTokens: 0, cacheHits: 0, errors: 0 },
   errors: 0,
 });
 

@@ -128,7 +128,7 @@ describe.each(BACKENDS)('%s store', (_name, start) => {
 
     it('stores a report as JSON under its id', async () => {
       const store = await fresh({ now: () => 5 });
-      const report = { n: 1, meanScore: 1, passRate: 1, rows: [], latency: { p50: 1, p95: 2 }, usage: { calls: 1, promptTokens: 1, completionTokens: 1, cacheHits: 0, errors: 0 }, errors: 0 };
+      const report = { n: 1, meanScore: 1, passRate: 1, rows: [], latency: { p50: 1, p95: 2 }, usage: { predictions: 1, promptTokens: 1, completionTokens: 1, cacheHits: 0, errors: 0 }, errors: 0 };
       await store.putReport('r1', TASK, 'v1', report);
       await store.putReport('r1', TASK, 'v1', report);
       expect(await store.getReport('r1')).toEqual({ id: 'r1', task: TASK, versionId: 'v1', report, createdAt: 5 });

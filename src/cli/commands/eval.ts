@@ -11,6 +11,7 @@ import { loadDataset } from '../../core/datasets';
 import { evaluate, type EvalReport } from '../../core/evaluate';
 import { disposeLocalRuntimes } from '../../core/lm/local-runtime';
 import { createLM, type LMConfig } from '../../core/lm/factory';
+import type { Usage } from '../../core/lm/usage';
 import { BUILT_IN_METRICS, metricFromSpec, metricSpecSchema, type MetricSpec } from '../../core/metrics';
 import { metricsFromEnv } from '../../core/metrics-module';
 import { createProgram, soleEnumChoices, type ProgramSpec } from '../../core/program';
@@ -121,14 +122,16 @@ function chosenMetric(values: Values, signature: Signature, spec: TaskSpec | und
   return parsed.data;
 }
 
-export function summarize(report: EvalReport) {
+/** `predictions` counts answers (cache hits included); `lmCalls` counts provider calls, as the activities do. */
+export function summarize(report: EvalReport, provider: Usage) {
   return {
     n: report.n,
     accuracy: report.passRate,
     meanScore: report.meanScore,
     p50Ms: report.latency.p50,
     p95Ms: report.latency.p95,
-    lmCalls: report.usage.calls,
+    predictions: report.usage.predictions,
+    lmCalls: provider.calls,
     cacheHits: report.usage.cacheHits,
     errors: report.errors,
   };
@@ -167,7 +170,7 @@ export const evalCommand: Command = {
       });
       bar.finish();
       const task = summarizeForTask(report.rows, examples, signature, metricSpec.field);
-      const summary = { program: id, lm: lm.id, metric: metricSpec.name, ...summarize(report), ...task };
+      const summary = { program: id, lm: lm.id, metric: metricSpec.name, ...summarize(report, lm.meter.snapshot()), ...task };
       if (values.json) return writeJson(io, { ...summary, rows: report.rows });
       io.stdout.write(
         [
@@ -176,7 +179,7 @@ export const evalCommand: Command = {
           `examples  ${summary.n}`,
           `${summary.metric.padEnd(9)} ${formatPercent(summary.accuracy)} (mean score ${summary.meanScore.toFixed(3)})`,
           `latency   p50 ${formatMs(summary.p50Ms)}, p95 ${formatMs(summary.p95Ms)}`,
-          `LM calls  ${summary.lmCalls} (${summary.cacheHits} cached, ${summary.errors} errors)`,
+          `answers   ${summary.predictions} (${summary.cacheHits} from the cache, ${summary.errors} errors); LM calls ${summary.lmCalls}`,
           ...[renderTaskSummary(task)].filter((t) => t !== null).map((t) => `\n${t}`),
         ].join('\n') + '\n',
       );

@@ -75,11 +75,11 @@ export function exampleDemo(example: Example): Demo {
 }
 
 export function emptyUsage(): EvalUsage {
-  return { calls: 0, promptTokens: 0, completionTokens: 0, cacheHits: 0, errors: 0 };
+  return { predictions: 0, promptTokens: 0, completionTokens: 0, cacheHits: 0, errors: 0 };
 }
 
 export function addUsage(total: EvalUsage, more: EvalUsage): void {
-  total.calls += more.calls;
+  total.predictions += more.predictions;
   total.promptTokens += more.promptTokens;
   total.completionTokens += more.completionTokens;
   total.cacheHits += more.cacheHits;
@@ -89,13 +89,13 @@ export function addUsage(total: EvalUsage, more: EvalUsage): void {
 /** One raw completion's LM work (calibration's content-free queries), counted like a prediction. */
 export function completionUsage(completion: Completion): EvalUsage {
   const { promptTokens, completionTokens } = completion.usage;
-  return { calls: 1, promptTokens, completionTokens, cacheHits: completion.cached ? 1 : 0, errors: 0 };
+  return { predictions: 1, promptTokens, completionTokens, cacheHits: completion.cached ? 1 : 0, errors: 0 };
 }
 
 /** One prediction's LM work, counted the way `evaluate` counts it. */
 export function predictionUsage(prediction: Prediction): EvalUsage {
   return {
-    calls: 1,
+    predictions: 1,
     promptTokens: prediction.promptTokens,
     completionTokens: prediction.completionTokens,
     cacheHits: prediction.cached ? 1 : 0,
