@@ -140,12 +140,17 @@ export class PostgresStore implements Store {
 
   // ── feedback ───────────────────────────────────────────────────────────────────────────────────
 
-  /** One statement (so one transaction) for the whole batch, inserted in the batch's order. */
+  /**
+   * One statement (so one transaction) for the whole batch, inserted in the batch's order (`seq` keeps
+   * arrival order). Two writers inserting overlapping batches in different orders can deadlock on the
+   * unique index; PostgreSQL then aborts one statement whole, and re-running it inserts only what the
+   * other did not, so each prediction id is still counted once.
+   */
   async insertFeedback(task: string, records: readonly FeedbackRecord[]): Promise<{ inserted: number; duplicates: number }> {
     if (records.length === 0) return { inserted: 0, duplicates: 0 };
     const rows = records.map(feedbackToRow);
     const column = <K extends keyof FeedbackRow>(key: K) => rows.map((r) => r[key]);
-    const { rowCount } = await this.pool.query(
+    const { rowCount } = await retryOnDeadlock(() => this.pool.query(
       `INSERT INTO feedback (task, prediction_id, input, predicted, correct, is_correction, version_id, received_at)
        SELECT $1, prediction_id, input, predicted, correct, is_correction, version_id, received_at
        FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::bigint[])
@@ -162,7 +167,7 @@ export class PostgresStore implements Store {
         column('version_id'),
         column('received_at'),
       ],
-    );
+    ));
     const inserted = rowCount ?? 0;
     return { inserted, duplicates: records.length - inserted };
   }
@@ -456,4 +461,15 @@ async function versionExists(db: Pool | PoolClient, task: string, id: string): P
 async function history(db: Pool | PoolClient, task: string): Promise<HistoryEntry[]> {
   const { rows } = await db.query<HistoryRow>('SELECT task, at, pointer, from_version, to_version, actor, reason FROM registry_history WHERE task = $1 ORDER BY seq', [task]);
   return rows.map(historyFromRow);
+}
+
+/** SQLSTATE 40P01: PostgreSQL chose this statement as a deadlock's victim and rolled it back. */
+async function retryOnDeadlock<T>(run: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run();
+    } catch (err) {
+      if ((err as { code?: string }).code !== '40P01' || attempt >= attempts) throw err;
+    }
+  }
 }

@@ -51,9 +51,13 @@ afterAll(async () => {
   await h?.stop();
 });
 
-/** Every payload in the history except search attributes (indexed by the server, never encoded). */
+/**
+ * Every payload in the history except search attributes (indexed by the server, never encoded) and the
+ * SDK core's `patched()` markers (core writes them itself; they hold only the patch id, no user data).
+ */
 function payloads(node: unknown, out: temporal.api.common.v1.IPayload[] = []): temporal.api.common.v1.IPayload[] {
   if (!node || typeof node !== 'object' || ArrayBuffer.isView(node)) return out;
+  if ((node as temporal.api.history.v1.IMarkerRecordedEventAttributes).markerName === 'core_patch') return out;
   for (const [key, value] of Object.entries(node)) {
     if (key === 'searchAttributes') continue;
     if (value && typeof value === 'object' && 'metadata' in value && 'data' in value) out.push(value as temporal.api.common.v1.IPayload);
