@@ -14,17 +14,27 @@ import { TaskLearner, type LearnerState } from './task-learner';
 
 export async function learner(specInput: unknown, carried?: LearnerState): Promise<never> {
   const spec = requireTaskSpec(specInput);
-  // Before the learner takes feedback or shows up as listening; later runs of it were checked already.
-  if (carried === undefined) await requireUsableSpec(spec);
   const entity = new TaskLearner(spec, workflowInfo().workflowId, carried);
-
+  // Handlers first: an update that arrives with the start would otherwise be refused as unhandled.
+  // Acknowledged feedback waits for the spec check, so nothing is stored for a spec that fails it.
+  let checked = carried !== undefined;
   setHandler(feedbackSignal, (raw) => entity.intake.offer(raw));
   setHandler(feedbackBatchSignal, (raw) => entity.intake.offerBatch(raw));
-  setHandler(submitFeedbackUpdate, (raw) => entity.intake.submit(raw), { validator: refuseUnless((raw) => entity.intake.validateUpdate(raw)) });
+  setHandler(
+    submitFeedbackUpdate,
+    async (raw) => {
+      await condition(() => checked);
+      return entity.intake.submit(raw);
+    },
+    { validator: refuseUnless((raw) => entity.intake.validateUpdate(raw)) },
+  );
   setHandler(optimizeNowUpdate, (raw) => entity.optimizeNow(raw), { validator: refuseUnless(optimizeNowSchema) });
   setHandler(rollbackUpdate, (raw) => entity.rollback(raw), { validator: refuseUnless(rollbackSchema) });
   onActiveVersionChanged((change) => entity.activeVersionChanged(change));
   setHandler(statusQuery, () => entity.status());
+  // Before the learner stores feedback or shows up as listening; later runs of it were checked already.
+  if (!checked) await requireUsableSpec(spec);
+  checked = true;
 
   await entity.ensureActiveVersion();
   const background = entity.startBackground();

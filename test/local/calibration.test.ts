@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { calibrate } from '../../src/core/calibration';
 import { evaluate, type EvalReport } from '../../src/core/evaluate';
+import { modelsDir } from '../../src/models/location';
 import { createLocalLM } from '../../src/core/lm/local';
 import { disposeLocalRuntimes } from '../../src/core/lm/local-runtime';
 import type { LM } from '../../src/core/lm/types';
@@ -27,7 +28,7 @@ const positives = (report: EvalReport) => report.rows.filter((r) => r.outputs?.s
 describeWithModel('contextual calibration (real GGUF model, real sentences)', () => {
   let lm: LM;
   beforeAll(async () => {
-    lm = await createLocalLM({ model: TEST_MODEL });
+    lm = await createLocalLM({ model: TEST_MODEL, modelsDir: modelsDir() });
   });
   afterAll(() => disposeLocalRuntimes());
 

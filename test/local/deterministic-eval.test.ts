@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { evaluate, type EvalRow } from '../../src/core/evaluate';
+import { modelsDir } from '../../src/models/location';
 import { createLocalLM } from '../../src/core/lm/local';
 import { disposeLocalRuntimes } from '../../src/core/lm/local-runtime';
 import type { LM } from '../../src/core/lm/types';
@@ -45,7 +46,7 @@ const answers = (rs: readonly EvalRow[]) => rs.map((r) => [r.id, r.raw, r.output
 describeWithModel('deterministic evaluation on the embedded model', () => {
   let lm: LM;
   beforeAll(async () => {
-    lm = await createLocalLM({ model: TEST_MODEL });
+    lm = await createLocalLM({ model: TEST_MODEL, modelsDir: modelsDir() });
   });
   afterAll(() => disposeLocalRuntimes());
 

@@ -22,10 +22,12 @@ it('shows the running cycle evaluating, with examples done of total and accuracy
   // SDK's heartbeat throttle (80% of the 20 s heartbeat timeout) and the server sees progress past 0.
   h.double.setHandler((req) => ({ text: oracle(req), delayMs: 5_000 }));
   const task = 'progress';
+  const spec = keywordTask(task, h.double.baseURL, { triggers: { corrections: 1_000 } });
+  const holdout = (spec.data.holdout as { examples: unknown[] }).examples.length;
   const handle = await h.env.client.workflow.start(learner, {
     taskQueue: h.taskQueue,
     workflowId: learnerWorkflowId(task),
-    args: [keywordTask(task, h.double.baseURL, { triggers: { corrections: 1_000 } })],
+    args: [spec],
   });
   await waitForStatus(handle, (s) => s.activeVersion !== null);
   await handle.executeUpdate(optimizeNowUpdate, { args: [{}] });
@@ -42,9 +44,9 @@ it('shows the running cycle evaluating, with examples done of total and accuracy
   if (!evaluating) throw new Error(`never saw the evaluation under way; last seen: ${JSON.stringify(seen.slice(-3))}`);
   const step = evaluating?.activity?.progress;
   expect(evaluating).toMatchObject({ cycle: 1, workflowId: `${learnerWorkflowId(task)}-cycle-1`, activity: { type: 'evaluate', attempt: 1 } });
-  expect(step).toEqual({ stage: 'evaluate', done: expect.any(Number), total: 40, correct: expect.any(Number) });
+  expect(step).toEqual({ stage: 'evaluate', done: expect.any(Number), total: holdout, correct: expect.any(Number) });
   expect(step!.correct!).toBeLessThanOrEqual(step!.done);
-  expect(renderProgress(evaluating!)).toMatch(/^cycle 1 evaluate, evaluate: \d+ of 40, \d+\.\d% right so far — workflow kkachi-learner-progress-cycle-1$/);
+  expect(renderProgress(evaluating!)).toMatch(new RegExp(`^cycle 1 evaluate, evaluate: \\d+ of ${holdout}, \\d+\\.\\d% right so far — workflow kkachi-learner-progress-cycle-1$`));
   // The heartbeat as `temporal workflow describe` shows it is a handful of numbers.
   const pending = (await h.env.client.workflow.getHandle(evaluating!.workflowId).describe()).raw.pendingActivities ?? [];
   for (const a of pending) expect(JSON.stringify(a.heartbeatDetails ?? {}).length).toBeLessThan(400);
