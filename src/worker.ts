@@ -5,13 +5,14 @@
  * runtime drains in-flight tasks, then `run()` resolves and the store is closed).
  */
 import type { DataConverter } from '@temporalio/common';
-import { NativeConnection, Runtime, Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker, type WorkerPlugin, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities } from './activities';
 import type { KkachiActivities } from './contract';
 import { openStore, redactUrl, storeLocation } from './store';
 import { temporalConfig, type TemporalConfig } from './temporal/config';
 import { ensureServerReady, PreflightError } from './temporal/preflight';
 import { telemetryFromEnv } from './temporal/telemetry';
+import { tracingFromEnv } from './temporal/tracing';
 
 export interface CreateWorkerOptions {
   connection?: NativeConnection;
@@ -25,6 +26,8 @@ export interface CreateWorkerOptions {
   config?: TemporalConfig;
   /** Default: the config's (payload encryption from KKACHI_ENCRYPTION_KEY). */
   dataConverter?: DataConverter;
+  /** E.g. tracing (`./temporal/tracing.ts`); a prebuilt bundle must already hold their workflow modules. */
+  plugins?: WorkerPlugin[];
 }
 
 /**
@@ -45,6 +48,7 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
     dataConverter: options.dataConverter ?? config.dataConverter,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
     maxConcurrentActivityTaskExecutions: options.activityConcurrency ?? config.activityConcurrency,
+    plugins: options.plugins ?? [],
   });
 }
 
@@ -54,13 +58,15 @@ async function main(): Promise<void> {
   const location = storeLocation();
   const store = await openStore(location);
   const connection = await NativeConnection.connect(config.connection);
+  const tracing = tracingFromEnv(process.env, 'kkachi-worker');
   try {
-    const worker = await createWorker({ connection, config, activities: createActivities({ store }) });
+    const worker = await createWorker({ connection, config, activities: createActivities({ store }), plugins: tracing ? [tracing.plugin] : [] });
     console.log(`kkachi worker: ${config.address} namespace=${config.namespace} queue=${config.taskQueue} activities≤${config.activityConcurrency} store=${redactUrl(location)}`);
     await worker.run();
   } finally {
     await connection.close();
     await store.close();
+    await tracing?.shutdown();
   }
 }
 

@@ -22,6 +22,7 @@ import { startServing } from '../serving/server';
 import type { FeedbackTarget } from '../serving/feedback-target';
 import { openStore, redactUrl, type Store } from '../store';
 import { temporalConfig } from '../temporal/config';
+import { tracingFromEnv } from '../temporal/tracing';
 import { createWorker } from '../worker';
 import { feedbackBatches, feedbackBatchSignal, progressQuery, type PipelineProgress, type PipelineResult } from '../contract';
 import type { optimizationPipeline } from '../workflows/pipeline';
@@ -157,6 +158,10 @@ export async function runDemo(opts: DemoOptions): Promise<DemoOutcome> {
     cleanup.push(() => store.close());
 
     installRuntime(say);
+    // With OTEL_EXPORTER_OTLP_ENDPOINT set, the run is one trace from the pipeline's start to every activity.
+    const tracing = tracingFromEnv(env, 'kkachi-demo');
+    if (tracing) cleanup.push(() => tracing.shutdown());
+    const plugins = tracing ? [tracing.plugin] : [];
     const workerConnection = await NativeConnection.connect(config.connection);
     cleanup.push(() => workerConnection.close());
     const worker = await createWorker({
@@ -166,6 +171,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoOutcome> {
       // One embedded model with one sequence: concurrent LM activities would only interleave their
       // prompts, defeating its prompt-prefix cache (measured ~4x slower in stage 6).
       activityConcurrency: 1,
+      plugins,
     });
     const workerRun = worker.run();
     workerRun.then(
@@ -186,7 +192,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoOutcome> {
       polls.abort();
       return connection.close();
     });
-    const client = new Client({ connection, namespace: config.namespace, dataConverter: config.dataConverter });
+    const client = new Client({ connection, namespace: config.namespace, dataConverter: config.dataConverter, plugins });
     const workflowId = `kkachi-demo-${spec.name}-${runId}`;
     const handle = await client.workflow.start<typeof optimizationPipeline>('optimizationPipeline', {
       taskQueue: config.taskQueue,

@@ -3,6 +3,7 @@ import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import type { Duration } from '@temporalio/common';
 import { learnerWorkflowId } from '../contract';
 import { temporalConfig, type TemporalConfig } from './config';
+import { tracingFromEnv } from './tracing';
 
 export interface TemporalSession {
   client: Client;
@@ -10,8 +11,11 @@ export interface TemporalSession {
   close(): Promise<void>;
 }
 
-/** Connects with the environment's settings (envconfig profile, TLS, API key, encryption); an unreachable server is one clear line. */
-export async function connectTemporal(env: NodeJS.ProcessEnv, connectTimeout: Duration = '5s'): Promise<TemporalSession> {
+/**
+ * Connects with the environment's settings (envconfig profile, TLS, API key, encryption, OTLP tracing);
+ * an unreachable server is one clear line. `close()` also flushes the session's spans.
+ */
+export async function connectTemporal(env: NodeJS.ProcessEnv, connectTimeout: Duration = '5s', serviceName = 'kkachi-cli'): Promise<TemporalSession> {
   const config = temporalConfig(env);
   let connection: Connection;
   try {
@@ -21,7 +25,15 @@ export async function connectTemporal(env: NodeJS.ProcessEnv, connectTimeout: Du
       `cannot reach Temporal at ${config.address} (${(err as Error).message.split('\n')[0]}); start a dev server with \`npm run temporal\` or set TEMPORAL_ADDRESS`,
     );
   }
-  return { client: new Client({ connection, namespace: config.namespace, dataConverter: config.dataConverter }), config, close: () => connection.close() };
+  const tracing = tracingFromEnv(env, serviceName);
+  return {
+    client: new Client({ connection, namespace: config.namespace, dataConverter: config.dataConverter, plugins: tracing ? [tracing.plugin] : [] }),
+    config,
+    async close() {
+      await connection.close();
+      await tracing?.shutdown();
+    },
+  };
 }
 
 export function learnerHandle(session: TemporalSession, task: string): WorkflowHandle {

@@ -135,9 +135,12 @@ async function stopProcess(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-/** Bundles src/workflows once (a few seconds); pass the result as `workflowBundle` to every worker. */
-export async function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
-  return bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: quietLogger });
+/**
+ * Bundles src/workflows once (a few seconds); pass the result as `workflowBundle` to every worker.
+ * `interceptorModules`: workflow interceptors to build in (e.g. tracing's WORKFLOW_TRACING_MODULE).
+ */
+export async function bundleWorkflows(interceptorModules: string[] = []): Promise<WorkflowBundleWithSourceMap> {
+  return bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), workflowInterceptorModules: interceptorModules, logger: quietLogger });
 }
 
 const noop = (): void => undefined;

@@ -7,6 +7,7 @@ import { DEFAULT_BODY_LIMIT } from '../../serving/app';
 import { startServing } from '../../serving/server';
 import { openStore, redactUrl, storeLocation } from '../../store';
 import { temporalConfig } from '../../temporal/config';
+import { tracingFromEnv } from '../../temporal/tracing';
 import { integerFlag, stringFlag, UsageError, writeJson, type Command } from '../command';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'silent'];
@@ -39,7 +40,9 @@ export const serveCommand: Command = {
     const store = await openStore(storeLocation(io.env), { synchronous: 'normal' });
     // Lazy: predictions need no Temporal, so serving starts (and answers) while Temporal is down.
     const connection = Connection.lazy(config.connection);
-    const client = new Client({ connection, namespace: config.namespace, dataConverter: config.dataConverter });
+    // Feedback sent on to a learner starts a trace there when OTEL_EXPORTER_OTLP_ENDPOINT is set.
+    const tracing = tracingFromEnv(io.env, 'kkachi-serve');
+    const client = new Client({ connection, namespace: config.namespace, dataConverter: config.dataConverter, plugins: tracing ? [tracing.plugin] : [] });
     try {
       const server = await startServing({
         store,
@@ -60,6 +63,7 @@ export const serveCommand: Command = {
       await server.close();
     } finally {
       await connection.close().catch(() => undefined);
+      await tracing?.shutdown();
       await store.close();
       await disposeLocalRuntimes();
     }
