@@ -32,7 +32,10 @@ interface Sample {
   value: number;
 }
 
-/** Prometheus text format: `name{a="x",b="y"} value` lines; comments skipped; every line must parse. */
+/**
+ * Prometheus text format: `name{a="x",b="y"} value` lines; comments skipped; every line must parse.
+ * (parse-prometheus-text-format, which the serving test uses, drops the labels of labelled histograms.)
+ */
 function parseMetrics(text: string): Sample[] {
   return text
     .split('\n')
@@ -75,6 +78,8 @@ it('serves the SDK metrics and Kkachi’s counters and histograms after a cycle'
   expect(evalCalls).toBeGreaterThan(0);
   expect(total(samples, 'kkachi_lm_tokens', { kind: 'prompt' })).toBeGreaterThan(evalCalls);
   expect(total(samples, 'kkachi_lm_latency_count')).toBe(total(samples, 'kkachi_lm_calls'));
+  // What the provider (the LM double) was asked is what was counted: every call the per-host cache did not answer.
+  expect(total(samples, 'kkachi_lm_calls', { cached: 'false' })).toBe(h.double.requests.length);
   // Each scored row is one LM call (no cache shared between the two programs' prompts).
   expect(total(samples, 'kkachi_evaluation_rows', { task: 'metered' })).toBe(evalCalls);
   expect(total(samples, 'kkachi_evaluation_duration_count', { task: 'metered' })).toBe(2);
