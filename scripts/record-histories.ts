@@ -104,7 +104,18 @@ async function canary(h: Harness): Promise<void> {
   await handle.terminate('recorded');
 }
 
-const RECORDERS: Record<string, (h: Harness) => Promise<void>> = { promoted, rolledBack, pipeline, invalidSpec, canary };
+/** A cycle whose held-out split is evaluated in shards (parallel activities) and merged. */
+async function sharded(h: Harness): Promise<void> {
+  const task = 'replay-sharded';
+  const handle = await startLearner(h, task, { triggers: { corrections: 1_000 }, evaluation: { shardSize: 15 } });
+  await waitForStatus(handle, (s) => s.activeVersion !== null);
+  await handle.executeUpdate(optimizeNowUpdate, { args: [{ reason: 'record' }] });
+  await waitForStatus(handle, cycleDone, 60_000);
+  await save(h, 'optimizationCycle-sharded', cycleWorkflowId(learnerWorkflowId(task), 1));
+  await handle.terminate('recorded');
+}
+
+const RECORDERS: Record<string, (h: Harness) => Promise<void>> = { promoted, rolledBack, pipeline, invalidSpec, canary, sharded };
 
 async function main(): Promise<void> {
   const names = process.argv.slice(2);

@@ -6,6 +6,7 @@
 import { datasetActivities } from './dataset';
 import { resolveDeps, secretsOf, type ActivityDeps } from './deps';
 import { evaluateActivities } from './evaluate';
+import { evaluateShardActivities } from './evaluate-shards';
 import { withFailureMapping } from './failures';
 import { feedbackActivities } from './feedback';
 import { gateActivities } from './gate';
@@ -25,6 +26,7 @@ export function createActivities(options: ActivityDeps): KkachiActivities {
     ...datasetActivities(deps),
     ...optimizeActivities(deps),
     ...evaluateActivities(deps),
+    ...evaluateShardActivities(deps),
     ...gateActivities(deps),
   };
   return withFailureMapping(activities, () => secretsOf(deps.env));

@@ -18,16 +18,38 @@ export interface DatasetSummary {
   corrections: number;
 }
 
-export interface EvalSummary {
-  reportId: string;
+export const evalSummarySchema = z.object({
+  reportId: z.string(),
+  versionId: z.string(),
+  split: z.enum(['val', 'holdout']),
+  n: z.number(),
+  accuracy: z.number(),
+  p50Ms: z.number(),
+  p95Ms: z.number(),
+  lmCalls: z.number(),
+  errors: z.number(),
+});
+export type EvalSummary = z.infer<typeof evalSummarySchema>;
+
+/** Which examples of a split an evaluation shard scores: `[index * size, (index + 1) * size)`. */
+export interface EvalShard {
+  index: number;
+  size: number;
+}
+
+/** What one evaluation: version × snapshot × split. */
+export interface EvalTarget {
   versionId: string;
+  datasetId: string;
   split: 'val' | 'holdout';
+}
+
+/** A finished shard; its rows wait in the store for `mergeEvaluation`. */
+export interface EvalShardSummary {
+  index: number;
   n: number;
-  accuracy: number;
-  p50Ms: number;
-  p95Ms: number;
+  correct: number;
   lmCalls: number;
-  errors: number;
 }
 
 export interface OptimizeSummary {
@@ -114,7 +136,11 @@ export interface KkachiActivities {
   /** Run the spec's optimizer on a dataset snapshot; heartbeats progress and resumes from it. */
   optimize(spec: TaskSpec, opts: { datasetId: string; parentVersionId: string; cycle: number }): Promise<OptimizeSummary>;
   /** Evaluate a version on a split of a dataset snapshot; heartbeats progress. */
-  evaluate(spec: TaskSpec, opts: { versionId: string; datasetId: string; split: 'val' | 'holdout' }): Promise<EvalSummary>;
+  evaluate(spec: TaskSpec, opts: EvalTarget): Promise<EvalSummary>;
+  /** Evaluate one shard of a split (any worker; heartbeats, resumes); its rows are kept for the merge. */
+  evaluateShard(spec: TaskSpec, opts: EvalTarget & { shard: EvalShard }): Promise<EvalShardSummary>;
+  /** Join every shard's rows, in dataset order, into the report `evaluate` would have stored. */
+  mergeEvaluation(spec: TaskSpec, opts: EvalTarget & { shardSize: number; shards: number }): Promise<EvalSummary>;
   /** Paired A/B comparison of two reports on the same examples + the spec's decision rule. */
   compare(spec: TaskSpec, opts: { baselineReportId: string; candidateReportId: string }): Promise<GateResult>;
   /** Compare-and-set `active` to versionId when it equals expectedActive (or already is versionId). */

@@ -186,15 +186,23 @@ export async function evaluate(program: ProgramSpec, dataset: readonly Example[]
   if (fatal) throw fatal.error;
   if (usage.errors > maxErrors) throw new ErrorBudgetExceeded(usage.errors, maxErrors, lastLMError, finished, allRetryable);
 
-  // Summed again in dataset order: completion order varies, and float sums depend on order.
-  const n = finished.length;
+  return reportFromRows(finished, usage);
+}
+
+/**
+ * The report of rows in dataset order: also how shards evaluated apart (by different workers) join
+ * into the report one run over the whole dataset would have made.
+ */
+export function reportFromRows(rows: EvalRow[], usage: EvalUsage): EvalReport {
+  // Summed in dataset order: completion order varies, and float sums depend on order.
+  const n = rows.length;
   return {
     n,
-    meanScore: n === 0 ? 0 : finished.reduce((sum, r) => sum + r.score, 0) / n,
-    passRate: n === 0 ? 0 : finished.filter((r) => r.passed).length / n,
-    rows: finished,
-    latency: rowsLatency(finished),
+    meanScore: n === 0 ? 0 : rows.reduce((sum, r) => sum + r.score, 0) / n,
+    passRate: n === 0 ? 0 : rows.filter((r) => r.passed).length / n,
+    rows,
+    latency: rowsLatency(rows),
     usage,
-    errors: finished.filter((r) => r.errorKind === 'lm').length,
+    errors: rows.filter((r) => r.errorKind === 'lm').length,
   };
 }

@@ -54,6 +54,8 @@ export const httpUrlSchema = z.url({ protocol: /^https?$/, error: 'expected an h
 
 /** Default and ceiling of a feedback record's size: a record must always fit one activity payload with room to spare. */
 export const DEFAULT_FEEDBACK_BYTES = 64 * 1024;
+/** Examples per evaluation shard: enough that an activity's overhead is noise, few enough to spread. */
+export const DEFAULT_EVAL_SHARD_SIZE = 50;
 export const MAX_FEEDBACK_BYTES = 1_000_000;
 
 export const limitsSchema = z.object({
@@ -117,6 +119,11 @@ export const taskSpecSchema = z
       .default({ corrections: 3, retrainInterval: 86_400_000, minLiveSamples: 20 }),
     gate: gateSchema.default(DEFAULT_RULE),
     limits: limitsSchema.default({ feedbackBytes: DEFAULT_FEEDBACK_BYTES }),
+    /**
+     * A split larger than `shardSize` examples is evaluated in chunks of that size, run as parallel
+     * activities any worker may take, then joined into one report. Absent: DEFAULT_EVAL_SHARD_SIZE.
+     */
+    evaluation: z.object({ shardSize: z.number().int().min(1).max(100_000) }).optional(),
     monitoring: z
       .object({
         window: durationSchema.default(3_600_000),

@@ -7,7 +7,7 @@ import type { CycleInput, CycleResult } from '../contract';
 import { rolloutCandidate } from './handover';
 import { markProgress } from './search-attributes';
 import { requireTaskSpec } from './spec';
-import { buildAndOptimize, evaluateOn } from './steps';
+import { buildAndOptimize, evaluateSharded } from './steps';
 
 export async function optimizationCycle(input: CycleInput): Promise<CycleResult> {
   const spec = requireTaskSpec(input.spec);
@@ -24,9 +24,10 @@ export async function optimizationCycle(input: CycleInput): Promise<CycleResult>
   }
 
   markProgress({ stage: 'evaluate' });
-  // One after the other: run side by side they would share the LM and skew the latency comparison.
-  const active = await evaluateOn(spec, dataset.datasetId, input.activeVersionId, 'holdout');
-  const candidate = await evaluateOn(spec, dataset.datasetId, optimized.versionId, 'holdout');
+  // One after the other: run side by side they would share the LM and skew the latency comparison
+  // (the shards of one evaluation do run side by side, spread over the workers).
+  const active = await evaluateSharded(spec, dataset, input.activeVersionId, 'holdout');
+  const candidate = await evaluateSharded(spec, dataset, optimized.versionId, 'holdout');
   const result = await rolloutCandidate(spec, { baseline: active, candidate }, input.notifyWorkflowId);
   upsertMemo({ decision: result.decision, reason: result.reason });
   countCycle(spec.name, result.decision);
