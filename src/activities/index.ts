@@ -10,6 +10,7 @@ import { evaluateShardActivities } from './evaluate-shards';
 import { withFailureMapping } from './failures';
 import { feedbackActivities } from './feedback';
 import { gateActivities } from './gate';
+import { monitoringActivities } from './monitoring';
 import { optimizeActivities } from './optimize';
 import { preflightActivities } from './preflight';
 import { registryActivities } from './registry';
@@ -28,6 +29,7 @@ export function createActivities(options: ActivityDeps): KkachiActivities {
     ...evaluateActivities(deps),
     ...evaluateShardActivities(deps),
     ...gateActivities(deps),
+    ...monitoringActivities(deps),
   };
   return withFailureMapping(activities, () => secretsOf(deps.env));
 }

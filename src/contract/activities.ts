@@ -6,9 +6,9 @@
 import { z } from 'zod';
 import { floorCheckSchema, measureComparisonSchema } from '../core/stats/measures';
 import type { TaskSpec } from '../core/task-spec';
-import type { FeedbackRecord } from '../core/types';
+import type { FeedbackRecord, VersionMetrics } from '../core/types';
 
-export type { FeedbackRecord };
+export type { FeedbackRecord, VersionMetrics };
 
 export interface DatasetSummary {
   datasetId: string;
@@ -152,6 +152,11 @@ export interface KkachiActivities {
   restorePrevious(task: string, opts: { fromVersionId: string; actor: string; reason: string }): Promise<PointerChange>;
   /** Accuracy of a version on feedback received since sinceMs (a confirmation is correct, a correction wrong). */
   liveMetrics(task: string, opts: { versionId: string; sinceMs: number }): Promise<LiveMetrics>;
+  /**
+   * The seed's monitoring numbers of the task's newest `limit` versions (and the active one and the
+   * canary when older), oldest first: what the learner's `status` shows. Read-only.
+   */
+  versionMetrics(task: string, opts: { limit: number }): Promise<VersionMetrics[]>;
   /** Starts (canary set) or ends (null) a live canary; serving reads it. Idempotent. */
   setCanary(task: string, opts: { canary: CanaryPointer | null; actor: string; reason: string }): Promise<void>;
 }

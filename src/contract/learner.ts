@@ -4,7 +4,7 @@
  */
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
-import type { GateResult, PointerChange } from './activities';
+import type { GateResult, PointerChange, VersionMetrics } from './activities';
 import type { FeedbackCounters } from './feedback';
 import type { CycleDecision } from './rollout';
 
@@ -44,6 +44,15 @@ export interface LearnerStatus {
   running: boolean;
   /** How many times this learner continued as new. */
   generation: number;
+  /**
+   * The seed's monitoring numbers per version (predictions, corrections, feedback rate, live accuracy,
+   * latency, held-out accuracy and its change), oldest first, the newest few only: a snapshot the
+   * learner refreshes after stored feedback, after each cycle and every few minutes (a query cannot
+   * read the store). `[]` until the first refresh, and in runs recorded before it existed.
+   */
+  versions: VersionMetrics[];
+  /** Workflow time of that snapshot; null before the first. */
+  metricsAt: number | null;
 }
 
 export interface CycleInput {

@@ -46,3 +46,43 @@ export interface FeedbackRecord {
   /** Workflow time in ms when the learner accepted it. */
   receivedAt: number;
 }
+
+export interface LatencyStats {
+  meanMs: number;
+  p50Ms: number;
+  p95Ms: number;
+}
+
+/** The seed's monitoring numbers for one version of a task, from the prediction log and the feedback. */
+export interface VersionServingStats {
+  versionId: string;
+  predictions: number;
+  /** Of `predictions`, those that failed (LM error or unparseable reply). */
+  failures: number;
+  /** Over the most recent predictions (the store samples at most 10,000); null before the first. */
+  latency: LatencyStats | null;
+  /** Feedback records persisted for this version (corrections + confirmations). */
+  feedback: number;
+  corrections: number;
+  /** corrections / predictions; null before the first prediction. */
+  feedbackRate: number | null;
+  /** confirmations / feedback; null before the first feedback. */
+  liveAccuracy: number | null;
+}
+
+export type VersionStatus = 'active' | 'canary' | 'rolled back' | 'served before' | 'never served';
+
+/**
+ * One version of a task as every monitoring view shows it (`/metrics`, `GET /v1/tasks/:task`, the
+ * dashboard, `kkachi task status`, the learner's `status`): the serving numbers plus the held-out
+ * accuracy the gate measured and its change from the version before (what a cycle improved).
+ */
+export interface VersionMetrics extends VersionServingStats {
+  createdAt: number;
+  status: VersionStatus;
+  rolledBackReason: string | null;
+  /** Pass rate of the version's latest linked evaluation report (the gate's held-out measurement). */
+  heldOut: number | null;
+  /** `heldOut` minus the held-out accuracy of the version created before it; null when either is unknown. */
+  heldOutChange: number | null;
+}

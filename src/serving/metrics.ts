@@ -3,13 +3,15 @@
  * - this process's counters (`kkachi_predictions_total`, `kkachi_prediction_duration_seconds`,
  *   `kkachi_feedback_total`), which Prometheus sums over replicas;
  * - the seed's monitoring numbers per task and version from the shared store (`kkachi_version_*`):
- *   predictions, corrections, feedback rate, live accuracy, latency mean/p50/p95 — the same for every
- *   replica, read at scrape time, and the same as `GET /v1/tasks/:task` shows.
+ *   predictions, corrections, feedback rate, live accuracy, latency mean/p50/p95, held-out accuracy —
+ *   the same for every replica, read at scrape time by `versionMetrics`, the function behind
+ *   `GET /v1/tasks/:task`, the dashboard and the learner's `status`.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { versionMetrics, type MonitoringStore } from '../store/monitoring';
 import type { Store } from '../store/types';
 
-export type MetricsStore = Pick<Store, 'listTasks' | 'getPointers' | 'servingStats'>;
+export type MetricsStore = MonitoringStore & Pick<Store, 'listTasks' | 'getPointers'>;
 
 type VersionLabels = 'task' | 'version';
 
@@ -18,7 +20,7 @@ export class ServingMetrics {
   private readonly predictions: Counter<VersionLabels | 'outcome'>;
   private readonly duration: Histogram<VersionLabels>;
   private readonly feedback: Counter<'task' | 'outcome'>;
-  private readonly version: Record<'predictions' | 'failures' | 'feedback' | 'corrections' | 'feedbackRate' | 'liveAccuracy', Gauge<VersionLabels>>;
+  private readonly version: Record<'predictions' | 'failures' | 'feedback' | 'corrections' | 'feedbackRate' | 'liveAccuracy' | 'heldOut', Gauge<VersionLabels>>;
   private readonly latency: Gauge<VersionLabels | 'stat'>;
   private readonly pointer: Gauge<'task' | 'pointer' | 'version'>;
 
@@ -42,6 +44,7 @@ export class ServingMetrics {
       corrections: gauge('kkachi_version_corrections', 'Persisted feedback that corrects the prediction'),
       feedbackRate: gauge('kkachi_version_feedback_rate', 'Corrections / predictions'),
       liveAccuracy: gauge('kkachi_version_live_accuracy', 'Confirmations / feedback'),
+      heldOut: gauge('kkachi_version_heldout_accuracy', "Pass rate of the version's latest held-out evaluation (the gate's measurement)"),
     };
     this.latency = new Gauge({ name: 'kkachi_version_latency_ms', help: 'Latency of recent logged predictions (stat: mean, p50, p95)', labelNames: ['task', 'version', 'stat'], registers });
     this.pointer = new Gauge({ name: 'kkachi_registry_pointer', help: 'Which version each registry pointer names (1)', labelNames: ['task', 'pointer', 'version'], registers });
@@ -60,7 +63,7 @@ export class ServingMetrics {
   /** Reads the store's numbers, then renders everything. */
   async render(): Promise<string> {
     const tasks = await this.store.listTasks();
-    const snapshot = await Promise.all(tasks.map(async (task) => ({ task, pointers: await this.store.getPointers(task), stats: await this.store.servingStats(task) })));
+    const snapshot = await Promise.all(tasks.map(async (task) => ({ task, pointers: await this.store.getPointers(task), stats: await versionMetrics(this.store, task) })));
     for (const g of [...Object.values(this.version), this.latency, this.pointer]) g.reset();
     for (const { task, pointers, stats } of snapshot) {
       for (const [pointer, version] of Object.entries(pointers)) if (version) this.pointer.set({ task, pointer, version }, 1);
@@ -72,6 +75,7 @@ export class ServingMetrics {
         this.version.corrections.set(labels, s.corrections);
         if (s.feedbackRate !== null) this.version.feedbackRate.set(labels, s.feedbackRate);
         if (s.liveAccuracy !== null) this.version.liveAccuracy.set(labels, s.liveAccuracy);
+        if (s.heldOut !== null) this.version.heldOut.set(labels, s.heldOut);
         if (s.latency) {
           this.latency.set({ ...labels, stat: 'mean' }, s.latency.meanMs);
           this.latency.set({ ...labels, stat: 'p50' }, s.latency.p50Ms);

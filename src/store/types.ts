@@ -1,7 +1,9 @@
 /** The store's interface and the plain records it reads and writes. */
 import type { ProgramArtifact } from '../core/artifact';
 import type { EvalReport } from '../core/evaluate';
-import type { Example, FeedbackRecord, Fields } from '../core/types';
+import type { Example, FeedbackRecord, Fields, VersionServingStats } from '../core/types';
+
+export type { LatencyStats, VersionMetrics, VersionServingStats, VersionStatus } from '../core/types';
 
 export interface FeedbackCounts {
   total: number;
@@ -192,25 +194,3 @@ export interface PredictionLogEntry {
   createdAt: number;
 }
 
-export interface LatencyStats {
-  meanMs: number;
-  p50Ms: number;
-  p95Ms: number;
-}
-
-/** The seed's monitoring numbers for one version of a task, from the prediction log and the feedback. */
-export interface VersionServingStats {
-  versionId: string;
-  predictions: number;
-  /** Of `predictions`, those that failed (LM error or unparseable reply). */
-  failures: number;
-  /** Over the most recent predictions (see LATENCY_SAMPLE); null before the first. */
-  latency: LatencyStats | null;
-  /** Feedback records persisted for this version (corrections + confirmations). */
-  feedback: number;
-  corrections: number;
-  /** corrections / predictions; null before the first prediction. */
-  feedbackRate: number | null;
-  /** confirmations / feedback; null before the first feedback. */
-  liveAccuracy: number | null;
-}

@@ -42,3 +42,20 @@ export async function cycleProgress(client: Client, learnerId: string, cycle: nu
   }
   return null;
 }
+
+/** `cycle 2 evaluate, evaluate: 57 of 120, 84.2% right so far`: what a running cycle is doing, in one line. */
+export function describeCycleStep(p: CycleProgress): string {
+  const step = p.activity?.progress;
+  const detail = !step
+    ? p.activity
+      ? `, ${p.activity.type} under way`
+      : ''
+    : `, ${step.stage}: ${step.done} of ${step.total}${step.correct !== undefined && step.done > 0 ? `, ${((step.correct / step.done) * 100).toFixed(1)}% right so far` : ''}`;
+  const attempt = p.activity && p.activity.attempt > 1 ? ` (attempt ${p.activity.attempt})` : '';
+  return `cycle ${p.cycle} ${p.stage}${detail}${attempt}`;
+}
+
+/** The step and the workflow to open in the Web UI (what `kkachi task status` prints). */
+export function describeCycleProgress(p: CycleProgress): string {
+  return `${describeCycleStep(p)} — workflow ${p.workflowId}`;
+}

@@ -24,6 +24,7 @@ import {
   type LearnerStatus,
   type OptimizeNowAck,
   type PointerChange,
+  type VersionMetrics,
 } from '../contract';
 import { parseOrThrow } from '../core/errors';
 import { parseSignature } from '../core/signature';
@@ -38,6 +39,14 @@ import { markProgress } from './search-attributes';
 export const MAX_CYCLES = 20;
 /** Histories recorded before the learner re-read the registry ahead of each cycle replay without that read. */
 export const REGISTRY_BEFORE_CYCLE_PATCH = 'registry-before-cycle';
+/** Histories recorded before `status` carried per-version numbers replay without their refreshes. */
+export const STATUS_METRICS_PATCH = 'status-version-metrics';
+/** Versions `status` shows at most (the newest, plus the active one and the canary when older). */
+export const STATUS_VERSIONS = 10;
+/** Least time between two refreshes of those numbers while feedback keeps arriving. */
+export const METRICS_MIN_INTERVAL_MS = 5_000;
+/** Longest the numbers go unrefreshed: predictions alone never reach the learner, so a timer catches them up. */
+export const METRICS_MAX_AGE_MS = 5 * 60_000;
 
 /** What one run of the learner hands to the next across continue-as-new. */
 export interface LearnerState {
@@ -51,6 +60,8 @@ export interface LearnerState {
   lastCycleAt: number;
   manualRequested: boolean;
   generation: number;
+  /** The last per-version monitoring snapshot `status` shows (absent in runs recorded before it existed). */
+  metrics?: { versions: VersionMetrics[]; at: number };
 }
 
 /** The cycle under way: its record (filled in as the rollout reports) and the scope that cancels it. */
@@ -71,6 +82,8 @@ export class TaskLearner {
   private driftCheckDue = false;
   /** Live accuracy of the active version fell under the floor. */
   private drift = false;
+  /** Feedback was stored or a cycle ended since the last monitoring snapshot. */
+  private metricsStale = false;
   private running: RunningCycle | null = null;
 
   constructor(
@@ -93,6 +106,7 @@ export class TaskLearner {
       maxRecordBytes: spec.limits.feedbackBytes,
       onPersisted: (_records, active) => {
         this.driftCheckDue = true;
+        this.metricsStale = true;
         // The registry's pointer, read as the records were stored: another writer (a pipeline, an
         // operator) may have moved it. A read racing a rollout's own move is corrected by the next one.
         if (active && !this.running) this.setActive(active, 'registry');
@@ -143,6 +157,8 @@ export class TaskLearner {
       cycles: this.state.cycles,
       running: this.running !== null,
       generation: this.state.generation,
+      versions: this.state.metrics?.versions ?? [],
+      metricsAt: this.state.metrics?.at ?? null,
     };
   }
 
@@ -158,14 +174,18 @@ export class TaskLearner {
   }
 
   /**
-   * Persisting feedback in batches and, with an accuracy floor, watching live accuracy: both run
-   * until `stop()`. The promise is awaited there; if the learner is cancelled the trigger loop throws
+   * Persisting feedback in batches, keeping `status`'s per-version numbers fresh and, with an accuracy
+   * floor, watching live accuracy: all run until `stop()`. The promise is awaited there; if the learner is cancelled the trigger loop throws
    * first, and this promise's CancelledFailure must not become an unhandled rejection (a failed
    * workflow task).
    */
   startBackground(): Promise<unknown> {
     const floor = this.spec.triggers.accuracyFloor;
-    const background = Promise.all([this.intake.run(() => this.stopping), floor === undefined ? Promise.resolve() : this.watchDrift(floor)]);
+    const background = Promise.all([
+      this.intake.run(() => this.stopping),
+      floor === undefined ? Promise.resolve() : this.watchDrift(floor),
+      patched(STATUS_METRICS_PATCH) ? this.refreshMetrics() : Promise.resolve(),
+    ]);
     background.catch(() => undefined);
     return background;
   }
@@ -215,6 +235,7 @@ export class TaskLearner {
     } finally {
       record.finishedAt = Date.now();
       this.running = null;
+      this.metricsStale = true;
     }
     upsertMemo({ lastCycle: `cycle ${record.cycle} (${trigger}): ${record.decision} — ${record.reason}` });
     markProgress({ stage: 'listening', activeVersion: this.state.activeVersion });
@@ -284,6 +305,24 @@ export class TaskLearner {
     markProgress({ stage: 'optimizing' });
     log.info('cycle starting', { task: this.task, cycle: record.cycle, trigger });
     return record;
+  }
+
+  /**
+   * The per-version snapshot `status` shows: taken at the start of a run, after stored feedback or a
+   * finished cycle (at most every METRICS_MIN_INTERVAL_MS, so a flood of feedback costs one read per
+   * interval), and at least every METRICS_MAX_AGE_MS.
+   */
+  private async refreshMetrics(): Promise<void> {
+    for (;;) {
+      this.metricsStale = false;
+      const versions = await storeActivities.versionMetrics(this.task, { limit: STATUS_VERSIONS });
+      const at = Date.now();
+      this.state.metrics = { versions, at };
+      await condition(() => this.metricsStale || this.stopping, METRICS_MAX_AGE_MS);
+      const wait = at + METRICS_MIN_INTERVAL_MS - Date.now();
+      if (!this.stopping && wait > 0) await condition(() => this.stopping, wait);
+      if (this.stopping) return;
+    }
   }
 
   /** With an accuracy floor, every persisted batch prompts a look at the active version's live accuracy. */

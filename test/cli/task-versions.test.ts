@@ -6,8 +6,7 @@ import { renderVersions } from '../../src/cli/commands/task-status';
 import { createArtifact } from '../../src/core/artifact';
 import type { EvalReport } from '../../src/core/evaluate';
 import { createProgram } from '../../src/core/program';
-import { taskView } from '../../src/serving/dashboard/data';
-import { openStore } from '../../src/store';
+import { openStore, versionMetrics } from '../../src/store';
 
 it('shows predictions, corrections, feedback rate, live accuracy, latency and the held-out change per version', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'kkachi-versions-'));
@@ -28,7 +27,7 @@ it('shows predictions, corrections, feedback rate, live accuracy, latency and th
       { predictionId: 'p0', input: { text: 'x' }, predicted: { sentiment: 'positive' }, correct: { sentiment: 'positive' }, versionId: b!.id, receivedAt: 2_000 },
       { predictionId: 'p1', input: { text: 'x' }, predicted: { sentiment: 'positive' }, correct: { sentiment: 'negative' }, versionId: b!.id, receivedAt: 2_001 },
     ]);
-    const lines = renderVersions((await taskView(store, 't')).versions).split('\n');
+    const lines = renderVersions(await versionMetrics(store, 't')).split('\n');
     const row = (id: string) => lines.find((l) => l.startsWith(id.slice(0, 12))) ?? '';
     expect(row(a!.id)).toMatch(/served before\s+60\.0%\s+-\s+0\s+0\s+-\s+-\s+-$/);
     expect(row(b!.id)).toMatch(/active\s+85\.0%\s+\+25\.0 pts\s+4\s+1\s+25\.0%\s+50\.0%\s+25\/\d+\/\d+$/);

@@ -1,14 +1,16 @@
 /**
  * The dashboard in a real headless browser (Debian's chromium driven by playwright-core): a task whose
  * learner promoted a candidate, with predictions and feedback through `kkachi serve`, shows both
- * versions, the accuracy chart and the gate's verdict with its reason, with no console errors.
- * Writes the screenshot committed as docs/dashboard.png.
+ * versions, the accuracy chart and the gate's verdict with its reason, with no console errors; a task
+ * whose cycle is evaluating on a slowed LM shows that cycle's stage and progress, as
+ * `GET /v1/tasks/:task` does. Writes the screenshot committed as docs/dashboard.png.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
-import { optimizeNowUpdate } from '../../src/contract';
+import { optimizeNowUpdate, type LearnerStatus } from '../../src/contract';
+import { keywordOracle } from '../support/keyword-world';
 import { serve, startLearner, type Served } from '../serving/support';
 import { setUpRunningHarness, waitForStatus, type Harness } from '../workflows/harness';
 
@@ -59,6 +61,14 @@ it('shows every version, the accuracy chart and the verdicts, with no console er
     }
   }
   await waitForStatus(handle, (st) => st.counters.received >= 10 && st.buffered === 0);
+  // The learner's status carries the same per-version numbers, with what the cycle improved held out.
+  const status = await waitForStatus(handle, (st) => st.versions[1]?.feedback === 10, 30_000);
+  const gate = status.cycles[0]?.gate as NonNullable<LearnerStatus['cycles'][number]['gate']>;
+  expect(status.versions.map((v) => [v.versionId, v.status])).toEqual([[baseline, 'served before'], [candidate, 'active']]);
+  expect(status.versions[0]?.heldOut).toBeCloseTo(gate.baseline.accuracy, 10);
+  expect(status.versions[1]).toMatchObject({ predictions: 20, feedback: 10, corrections: 2, feedbackRate: 0.1, liveAccuracy: 0.8 });
+  expect(status.versions[1]?.heldOut).toBeCloseTo(gate.candidate.accuracy, 10);
+  expect(status.versions[1]?.heldOutChange).toBeCloseTo(gate.candidate.accuracy - gate.baseline.accuracy, 10);
 
   const page = await browser.newPage();
   const problems: string[] = [];
@@ -89,4 +99,62 @@ it('shows every version, the accuracy chart and the verdicts, with no console er
   expect(problems).toEqual([]);
   await page.close();
   await handle.terminate('test done');
+}, 240_000);
+
+it("shows a running cycle's stage and progress on the page and in GET /v1/tasks/:task", async () => {
+  const oracle = keywordOracle();
+  // 5 s per answer, 8 at a time: an evaluation of the holdout outlasts the SDK's heartbeat throttle
+  // (80% of the 20 s heartbeat timeout), so the server sees examples done past 0.
+  h.double.setHandler((req) => ({ text: oracle(req), delayMs: 5_000 }));
+  // Other instructions than the first task's: its prompts must miss the activities' LM response cache.
+  const { handle } = await startLearner(h, 'running', {
+    instructions: 'Say whether this review is positive or negative.',
+    gate: { maxLatencyIncreaseMs: 60_000, rejectLatencyIncreaseMs: 120_000 },
+  });
+  try {
+    await handle.executeUpdate(optimizeNowUpdate, { args: [{ reason: 'progress test' }] });
+    const deadline = Date.now() + 120_000;
+    let task: Awaited<ReturnType<Served['call']>>['body'] = null;
+    let last: unknown = null;
+    while (Date.now() < deadline) {
+      const res = await s.call('GET', '/v1/tasks/running');
+      last = { progress: res.body.progress, learnerError: res.body.learnerError, cycles: res.body.learner?.cycles };
+      if (res.body.progress?.stage === 'evaluate' && res.body.progress.activity?.progress?.done > 0) {
+        task = res.body;
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    if (!task) throw new Error(`GET /v1/tasks/running never showed the evaluation under way; last: ${JSON.stringify(last)}`);
+    expect(task.learner.running).toBe(true);
+    expect(task.progress).toEqual({
+      cycle: 1,
+      stage: 'evaluate',
+      workflowId: 'kkachi-learner-running-cycle-1',
+      activity: { type: 'evaluate', attempt: 1, progress: { stage: 'evaluate', done: expect.any(Number), total: expect.any(Number), correct: expect.any(Number) } },
+    });
+    const step = task.progress.activity.progress;
+    expect(step.done).toBeLessThanOrEqual(step.total);
+    expect(step.correct).toBeLessThanOrEqual(step.done);
+
+    const page = await browser.newPage();
+    const problems: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+    await page.goto(s.server.url, { waitUntil: 'load' });
+    const line = page.locator('#task-running p.progress');
+    await expect(line.textContent()).resolves.toMatch(new RegExp(`^running: cycle 1 evaluate, evaluate: \\d+ of ${step.total}, \\d+\\.\\d% right so far`));
+    expect(Number(await line.locator('progress').getAttribute('max'))).toBe(step.total);
+    expect(Number(await line.locator('progress').getAttribute('value'))).toBeGreaterThan(0);
+    expect(await line.locator('a').getAttribute('href')).toBe('http://127.0.0.1:8233/namespaces/default/workflows/kkachi-learner-running-cycle-1');
+    // The first task has no cycle running: no progress line there.
+    expect(await page.locator('#task-dashboard p.progress').count()).toBe(0);
+    expect(problems).toEqual([]);
+    await page.close();
+  } finally {
+    h.double.setHandler(oracle);
+    await handle.terminate('test done');
+  }
 }, 240_000);

@@ -208,3 +208,35 @@ describe('/metrics', () => {
     expect(sample(again, 'kkachi_registry_pointer', { task: 'served', pointer: 'active', version: baseline })).toBe(1);
   });
 });
+
+describe("the learner's status", () => {
+  it('carries the per-version numbers of GET /v1/tasks/:task and /metrics, refreshed after stored feedback', async () => {
+    await waitForStatus(learnerHandle, (st) => st.buffered === 0 && st.counters.received === made.accepted);
+    const stored = (await h.store.listFeedback('served')).filter((r) => r.versionId === baseline);
+    const corrections = stored.filter((r) => r.predicted.sentiment !== r.correct.sentiment).length;
+    // The snapshot follows stored feedback within seconds (a query cannot read the store itself).
+    const status = await waitForStatus(learnerHandle, (st) => st.versions[0]?.feedback === stored.length, 30_000);
+    expect(status.metricsAt).toEqual(expect.any(Number));
+    expect(status.versions).toEqual([
+      {
+        versionId: baseline,
+        createdAt: expect.any(Number),
+        status: 'active',
+        rolledBackReason: null,
+        heldOut: null,
+        heldOutChange: null,
+        predictions: made.predictions,
+        failures: 0,
+        latency: { meanMs: expect.any(Number), p50Ms: expect.any(Number), p95Ms: expect.any(Number) },
+        feedback: stored.length,
+        corrections,
+        feedbackRate: corrections / made.predictions,
+        liveAccuracy: (stored.length - corrections) / stored.length,
+      },
+    ]);
+    // One computation behind every view: the same numbers over HTTP.
+    const task = await s.call('GET', '/v1/tasks/served');
+    expect(task.body.metrics).toEqual(status.versions);
+    expect(task.body.learner.versions).toEqual(status.versions);
+  });
+});

@@ -7,9 +7,8 @@ import { stringFlag, writeJson, type Command } from '../command';
 import { withLearner } from '../temporal-client';
 import { formatPercent, renderTable, shortId } from '../../ui/table';
 import { learnerWorkflowId, statusQuery, type LearnerStatus } from '../../contract';
-import { cycleProgress, type CycleProgress } from '../../temporal/cycle-progress';
-import { taskView, type VersionView } from '../../serving/dashboard/data';
-import { openStore, storeLocation } from '../../store';
+import { cycleProgress, describeCycleProgress, type CycleProgress } from '../../temporal/cycle-progress';
+import { openStore, storeLocation, versionMetrics, type VersionMetrics } from '../../store';
 
 const ms = (x: number): string => `${x.toFixed(0)}`;
 
@@ -18,37 +17,26 @@ const ms = (x: number): string => `${x.toFixed(0)}`;
  * live accuracy, latency mean/p50/p95 (from serving's prediction log and the feedback), and the
  * held-out accuracy with its change from the version before (the improvement a cycle brought).
  */
-export function renderVersions(versions: readonly VersionView[]): string {
+export function renderVersions(versions: readonly VersionMetrics[]): string {
   return renderTable(
     [
       { header: 'version' }, { header: 'status' }, { header: 'held-out', align: 'right' }, { header: 'change', align: 'right' },
       { header: 'predictions', align: 'right' }, { header: 'corrections', align: 'right' }, { header: 'feedback rate', align: 'right' },
       { header: 'live accuracy', align: 'right' }, { header: 'latency mean/p50/p95 ms', align: 'right' },
     ],
-    versions.map((v, i) => {
-      const before = versions[i - 1]?.heldOut;
-      const change = v.heldOut !== null && before !== undefined && before !== null ? `${v.heldOut >= before ? '+' : ''}${((v.heldOut - before) * 100).toFixed(1)} pts` : '-';
-      const live = v.live;
+    versions.map((v) => {
+      const change = v.heldOutChange === null ? '-' : `${v.heldOutChange >= 0 ? '+' : ''}${(v.heldOutChange * 100).toFixed(1)} pts`;
       return [
         shortId(v.versionId), v.status, v.heldOut === null ? '-' : formatPercent(v.heldOut), change,
-        String(live?.predictions ?? 0), String(live?.corrections ?? 0), live?.feedbackRate == null ? '-' : formatPercent(live.feedbackRate),
-        live?.liveAccuracy == null ? '-' : formatPercent(live.liveAccuracy), live?.latency ? `${ms(live.latency.meanMs)}/${ms(live.latency.p50Ms)}/${ms(live.latency.p95Ms)}` : '-',
+        String(v.predictions), String(v.corrections), v.feedbackRate === null ? '-' : formatPercent(v.feedbackRate),
+        v.liveAccuracy === null ? '-' : formatPercent(v.liveAccuracy), v.latency ? `${ms(v.latency.meanMs)}/${ms(v.latency.p50Ms)}/${ms(v.latency.p95Ms)}` : '-',
       ];
     }),
   );
 }
 
-/** `evaluate: 57 of 120 examples, 83.3% right so far` — what a running cycle is doing. */
-export function renderProgress(p: CycleProgress): string {
-  const step = p.activity?.progress;
-  const detail = !step
-    ? p.activity
-      ? `, ${p.activity.type} under way`
-      : ''
-    : `, ${step.stage}: ${step.done} of ${step.total}${step.correct !== undefined && step.done > 0 ? `, ${formatPercent(step.correct / step.done)} right so far` : ''}`;
-  const attempt = p.activity && p.activity.attempt > 1 ? ` (attempt ${p.activity.attempt})` : '';
-  return `cycle ${p.cycle} ${p.stage}${detail}${attempt} — workflow ${p.workflowId}`;
-}
+/** What a running cycle is doing (shared with the dashboard). */
+export const renderProgress = describeCycleProgress;
 
 export function renderStatus(status: LearnerStatus, progress: CycleProgress | null = null): string {
   const c = status.counters;
@@ -89,9 +77,7 @@ export const taskStatusCommand: Command = {
       return { status, progress: running ? await cycleProgress(session.client, learnerWorkflowId(task), running.cycle) : null };
     });
     const store = await openStore(storeLocation(io.env));
-    const versions = await taskView(store, task)
-      .then((view) => view.versions)
-      .finally(() => store.close());
+    const versions = await versionMetrics(store, task).finally(() => store.close());
     if (values.json) return writeJson(io, { ...status, progress, versions });
     io.stdout.write(`${renderStatus(status, progress)}\n${renderVersions(versions)}\n`);
   },

@@ -1,10 +1,12 @@
 /**
  * `GET /v1/tasks` and `GET /v1/tasks/:task`: what serves, what served before, what awaits the gate,
- * the learner's cycles with their gate verdicts, and the live numbers per version.
+ * the learner's cycles with their gate verdicts, a running cycle's stage and progress, and the
+ * live numbers per version.
  */
 import type { FastifyInstance } from 'fastify';
-import { learnerWorkflowId, statusQuery, type LearnerStatus } from '../../contract';
+import { versionMetrics } from '../../store/monitoring';
 import type { ServingContext } from '../context';
+import { learnerView } from '../learner-view';
 import { UnknownTaskError } from '../tasks';
 
 /** Registry moves shown per task (newest last). */
@@ -24,21 +26,9 @@ export function taskRoutes(app: FastifyInstance, ctx: ServingContext): void {
       ctx.store.getPointers(name),
       ctx.store.versions(name),
       ctx.store.registryHistory(name),
-      ctx.store.servingStats(name),
-      learnerStatus(ctx, name),
+      versionMetrics(ctx.store, name),
+      learnerView(ctx, name),
     ]);
     return { task: name, ...pointers, versions, history: history.slice(-HISTORY_SHOWN), metrics, ...learner };
   });
-}
-
-/** The learner's `status` query (cycles and gate verdicts), or why it is not available. */
-async function learnerStatus(ctx: ServingContext, task: string): Promise<{ learner: LearnerStatus | null; learnerError?: string }> {
-  const client = ctx.temporal;
-  if (!client) return { learner: null, learnerError: 'serving runs without Temporal' };
-  try {
-    const status = await client.connection.withDeadline(Date.now() + ctx.temporalTimeoutMs, () => client.workflow.getHandle(learnerWorkflowId(task)).query(statusQuery));
-    return { learner: status };
-  } catch (err) {
-    return { learner: null, learnerError: (err as Error).message.split('\n')[0] as string };
-  }
 }
