@@ -3,7 +3,7 @@
  * provider's own retries off (Temporal owns retries), and a fail-fast guard for permanent errors.
  */
 import { createLM } from '../core/lm/factory';
-import type { ChatMessage, Completion, CompletionOptions, LM } from '../core/lm/types';
+import { embedThrough, type ChatMessage, type Completion, type CompletionOptions, type LM } from '../core/lm/types';
 import { UsageMeter } from '../core/lm/usage';
 import type { TaskSpec } from '../core/task-spec';
 import { MeteredActivityLM } from './metrics';
@@ -16,10 +16,12 @@ import type { Deps } from './deps';
  */
 export class FailFastLM implements LM {
   readonly id: string;
+  readonly embed: LM['embed'];
   private fatal: Error | undefined;
 
   constructor(private readonly inner: LM) {
     this.id = inner.id;
+    this.embed = embedThrough(inner);
   }
 
   async complete(messages: ChatMessage[], options?: CompletionOptions): Promise<Completion> {

@@ -6,7 +6,7 @@
  */
 import { Context } from '@temporalio/activity';
 import type { MetricMeter } from '@temporalio/common';
-import type { ChatMessage, Completion, CompletionOptions, LM } from '../core/lm/types';
+import { embedThrough, type ChatMessage, type Completion, type CompletionOptions, type LM } from '../core/lm/types';
 
 function meter(): MetricMeter {
   return Context.current().metricMeter;
@@ -15,9 +15,11 @@ function meter(): MetricMeter {
 /** Counts each completion by model (cache hits apart), its tokens and its latency. */
 export class MeteredActivityLM implements LM {
   readonly id: string;
+  readonly embed: LM['embed'];
 
   constructor(private readonly inner: LM) {
     this.id = inner.id;
+    this.embed = embedThrough(inner);
   }
 
   async complete(messages: ChatMessage[], options?: CompletionOptions): Promise<Completion> {

@@ -6,3 +6,10 @@ import { z } from 'zod';
 
 export const fieldValueSchema = z.union([z.string(), z.number(), z.boolean()]);
 export const fieldsSchema = z.record(z.string(), fieldValueSchema);
+
+/** A few-shot demonstration as programs store it (the `Demo` type in types.ts). */
+export const demoSchema = z.object({
+  inputs: fieldsSchema,
+  outputs: fieldsSchema,
+  augmented: z.boolean().optional(),
+});

@@ -7,17 +7,14 @@ import { getAdapter } from './adapters';
 import { calibratedChoice, calibrationSchema } from './calibration';
 import { majorityVote } from './ensemble';
 import { parseOrThrow } from './errors';
-import { fieldsSchema } from './fields';
+import { demoSchema } from './fields';
+import { knnSchema, knnText, nearestDemos } from './knn';
 import type { CompletionOptions, LM } from './lm/types';
 import { inputSchema, parseSignature, SignatureError, type Signature } from './signature';
 import type { Fields, Prediction } from './types';
 
 
-export const demoSchema = z.object({
-  inputs: fieldsSchema,
-  outputs: fieldsSchema,
-  augmented: z.boolean().optional(),
-});
+export { demoSchema };
 
 /** One prompt: everything of a program but its signature (an ensemble member shares its program's). */
 export const promptSpecSchema = z.object({
@@ -48,6 +45,8 @@ export const programSpecSchema = promptSpecSchema.extend({
    * the earliest voter (this program first). See ensemble.ts.
    */
   ensemble: z.object({ members: z.array(promptSpecSchema).min(1) }).optional(),
+  /** DSPy's KNNFewShot: this prompt's demos are the k of the pool nearest each request (knn.ts); `demos` is unused. */
+  knn: knnSchema.optional(),
 });
 
 export type PromptSpec = z.output<typeof promptSpecSchema>;
@@ -70,9 +69,9 @@ export function soleEnumChoices(signature: Signature): string[] | undefined {
   return only && rest.length === 0 && only.type === 'enum' ? only.choices : undefined;
 }
 
-/** What an optimizer starts from: the instructions and settings, without the demos, calibration and voters it chooses. */
+/** What an optimizer starts from: the instructions and settings, without the demos, calibration, voters or demo pool it chooses. */
 export function studentOf(program: ProgramSpec): ProgramSpec {
-  const { calibration: _calibration, ensemble: _ensemble, ...prompt } = program;
+  const { calibration: _calibration, ensemble: _ensemble, knn: _knn, ...prompt } = program;
   return { ...prompt, demos: [] };
 }
 
@@ -90,12 +89,39 @@ export interface PredictOptions {
 export async function predict(program: ProgramSpec, inputs: Fields, lm: LM, opts: PredictOptions = {}): Promise<Prediction> {
   const signature = parseSignature(program.signature);
   const validInputs = parseOrThrow(inputSchema(signature), inputs, 'inputs') as Fields;
+  if (!program.knn) return predictVoters(program, signature, validInputs, lm, opts);
+  const started = performance.now();
+  let demos;
+  try {
+    demos = await nearestFor(program.knn, signature, validInputs, lm);
+  } catch (err) {
+    return lmFailure(err, performance.now() - started);
+  }
+  const embedMs = performance.now() - started;
+  const prediction = await predictVoters({ ...program, demos }, signature, validInputs, lm, opts);
+  return { ...prediction, latencyMs: prediction.latencyMs + embedMs };
+}
+
+/** The demos of a KNN program for one request: its inputs embedded by the LM, the nearest pool demos. */
+async function nearestFor(knn: NonNullable<ProgramSpec['knn']>, signature: Signature, inputs: Fields, lm: LM) {
+  if (!lm.embed) throw new Error(`A KNN program needs an LM that can embed (the embedded model, or an endpoint with /v1/embeddings); ${lm.id} cannot`);
+  const [vector] = await lm.embed([knnText(inputs, signature.inputs.map((f) => f.name))]);
+  if (!vector) throw new Error(`${lm.id} returned no embedding`);
+  return nearestDemos(knn, vector);
+}
+
+async function predictVoters(program: ProgramSpec, signature: Signature, validInputs: Fields, lm: LM, opts: PredictOptions): Promise<Prediction> {
   if (!program.ensemble) return predictOne(program, signature, validInputs, lm, opts);
   // Voters run one after another: on the embedded model they share one sequence anyway.
   const { ensemble, ...first } = program;
   const votes: Prediction[] = [];
   for (const member of [first, ...ensemble.members]) votes.push(await predictOne({ ...member, signature: program.signature }, signature, validInputs, lm, opts));
   return majorityVote(votes);
+}
+
+function lmFailure(err: unknown, latencyMs: number): Prediction {
+  const message = err instanceof Error ? err.message : String(err);
+  return { ok: false, error: { kind: 'lm', message, retryable: isRetryable(err) }, latencyMs, cached: false, promptTokens: 0, completionTokens: 0 };
 }
 
 async function predictOne(program: ProgramSpec, signature: Signature, validInputs: Fields, lm: LM, opts: PredictOptions): Promise<Prediction> {
@@ -116,14 +142,7 @@ async function predictOne(program: ProgramSpec, signature: Signature, validInput
   try {
     completion = await lm.complete(messages, options);
   } catch (err) {
-    return {
-      ok: false,
-      error: { kind: 'lm', message: err instanceof Error ? err.message : String(err), retryable: isRetryable(err) },
-      latencyMs: performance.now() - started,
-      cached: false,
-      promptTokens: 0,
-      completionTokens: 0,
-    };
+    return lmFailure(err, performance.now() - started);
   }
   const meta = {
     raw: completion.text,

@@ -1,7 +1,7 @@
 /**
  * An OpenAI-compatible HTTP endpoint for any Kkachi LM (typically the embedded local model), so DSPy,
- * the `openai` client or curl can use it: `POST /v1/chat/completions` (non-streaming) and
- * `GET /v1/models`. Loopback only: it has no authentication.
+ * the `openai` client or curl can use it: `POST /v1/chat/completions` (non-streaming),
+ * `POST /v1/embeddings` (float vectors, when the LM can embed) and `GET /v1/models`. Loopback only: it has no authentication.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -55,6 +55,12 @@ export const chatCompletionRequestSchema = z.looseObject({
 });
 export type ChatCompletionRequest = z.infer<typeof chatCompletionRequestSchema>;
 
+export const embeddingRequestSchema = z.looseObject({
+  model: z.string().min(1),
+  input: z.union([z.string(), z.array(z.string()).min(1)]),
+  encoding_format: z.literal('float', { message: 'only float embeddings are served' }).nullish(),
+});
+
 class HttpError extends Error {
   constructor(
     readonly status: number,
@@ -105,13 +111,17 @@ async function route(req: IncomingMessage, lm: LM, modelName: string): Promise<u
   }
   if (path === '/v1/chat/completions') {
     if (req.method !== 'POST') throw new HttpError(405, `Use POST for ${path}`);
-    return chatCompletion(parseRequest(await readJson(req)), lm, modelName);
+    return chatCompletion(parseRequest(chatCompletionRequestSchema, await readJson(req)), lm, modelName);
+  }
+  if (path === '/v1/embeddings') {
+    if (req.method !== 'POST') throw new HttpError(405, `Use POST for ${path}`);
+    return embeddings(parseRequest(embeddingRequestSchema, await readJson(req)), lm, modelName);
   }
   throw new HttpError(404, `Unknown endpoint ${req.method} ${path}`, null, 'not_found_error');
 }
 
-function parseRequest(body: unknown): ChatCompletionRequest {
-  const result = chatCompletionRequestSchema.safeParse(body);
+function parseRequest<T>(schema: z.ZodType<T>, body: unknown): T {
+  const result = schema.safeParse(body);
   if (result.success) return result.data;
   const { field, message } = describeZodError(result.error, body);
   throw new HttpError(400, message, field);
@@ -151,6 +161,24 @@ async function chatCompletion(request: ChatCompletionRequest, lm: LM, modelName:
       },
     ],
     usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
+  };
+}
+
+async function embeddings(request: z.infer<typeof embeddingRequestSchema>, lm: LM, modelName: string): Promise<unknown> {
+  if (!lm.embed) throw new HttpError(404, `${lm.id} cannot embed`, null, 'not_found_error');
+  const input = typeof request.input === 'string' ? [request.input] : request.input;
+  let vectors;
+  try {
+    vectors = await lm.embed(input);
+  } catch (err) {
+    throw new HttpError(500, err instanceof Error ? err.message : String(err), null, 'server_error');
+  }
+  return {
+    object: 'list',
+    model: modelName,
+    data: vectors.map((embedding, index) => ({ object: 'embedding', index, embedding })),
+    // Token counts are not reported by the embedding context; 0 says "not measured", not "free".
+    usage: { prompt_tokens: 0, total_tokens: 0 },
   };
 }
 

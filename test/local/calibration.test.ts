@@ -5,7 +5,6 @@
  * content-free inputs moves the answers toward the true mix. (It does not always help: see
  * docs/BENCHMARKS.md, which is why optimizers keep a calibrated twin only when it scores better.)
  */
-import { readFileSync } from 'node:fs';
 import { calibrate } from '../../src/core/calibration';
 import { evaluate, type EvalReport } from '../../src/core/evaluate';
 import { modelsDir } from '../../src/models/location';
@@ -16,11 +15,10 @@ import { labelAccuracy } from '../../src/core/metrics';
 import { createProgram } from '../../src/core/program';
 import { createRng } from '../../src/core/random';
 import type { Example } from '../../src/core/types';
+import { amazonSentences } from '../support/amazon';
 import { describeWithModel, TEST_MODEL } from './model-available';
 
-const sentences = (JSON.parse(readFileSync(require.resolve('sentiment/test/fixtures/amazon.json'), 'utf8')) as { text: string; class: number | null }[])
-  .filter((r) => r.class !== null && r.text.trim() !== '')
-  .map((r, i): Example => ({ id: `amazon-${i}`, inputs: { text: r.text }, outputs: { sentiment: r.class === 1 ? 'positive' : 'negative' } }));
+const sentences = amazonSentences();
 
 const metric = labelAccuracy('sentiment');
 const positives = (report: EvalReport) => report.rows.filter((r) => r.outputs?.sentiment === 'positive').length;

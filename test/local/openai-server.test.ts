@@ -50,6 +50,15 @@ describeWithModel('OpenAI-compatible server over the local model', () => {
     expect(completion.choices[0]?.finish_reason).toBe('length');
   });
 
+  it('answers embeddings.create with one float vector per input, from the model itself', async () => {
+    const response = await client.embeddings.create({ model: TEST_MODEL, input: ['I love this phone', 'It broke'], encoding_format: 'float' });
+    expect(response.data.map((d) => d.index)).toEqual([0, 1]);
+    expect(response.data.map((d) => d.embedding.length)).toEqual([576, 576]);
+    const bad = await client.embeddings.create({ model: TEST_MODEL, input: [] }).catch((e: unknown) => e);
+    expect(bad).toBeInstanceOf(BadRequestError);
+    expect((bad as BadRequestError).param).toBe('input');
+  });
+
   it('rejects a bad body with a 400 whose error names the field', async () => {
     const attempt = client.chat.completions.create({
       model: TEST_MODEL,

@@ -145,6 +145,17 @@ function majorityLabel(demos: readonly { label: Label }[], fallback: Label): Lab
   return positives === negatives ? fallback : positives > negatives ? 'positive' : 'negative';
 }
 
+/**
+ * The keyword world's embedding model for the LM double (`startLMDouble(handler, { embed })`): one
+ * dimension per keyword, plus a constant one so a text without any is not a zero vector. Like a real
+ * embedding model, it places texts by what they are about (the keyword), not by the template filler
+ * that a hashed bag of words counts as much.
+ */
+export function keywordEmbedding(text: string): number[] {
+  const found = keywordsIn(text);
+  return [...KEYWORD_NAMES.map((k) => found.filter((f) => f === k).length), 0.1];
+}
+
 export interface KeywordOracleOptions {
   defaultLabel?: Label;
   /**

@@ -33,11 +33,21 @@ export type DoubleReply =
 
 export type DoubleHandler = (req: DoubleRequest, index: number) => DoubleReply | Promise<DoubleReply>;
 
+/** The vector `/v1/embeddings` answers for one text. */
+export type DoubleEmbedder = (text: string) => number[];
+
+export interface LMDoubleOptions {
+  /** Default: `hashedBagOfWords`. */
+  embed?: DoubleEmbedder;
+}
+
 export interface LMDouble {
   /** `http://127.0.0.1:PORT/v1`, ready for `OpenAICompatibleLM({baseURL})`. */
   baseURL: string;
   /** Every chat-completion request received, in arrival order. */
   requests: DoubleRequest[];
+  /** The texts of every `/v1/embeddings` request, one array per request. */
+  embedRequests: string[][];
   /** Chat-completion requests currently being answered. */
   inFlight: number;
   /** Highest `inFlight` seen since start or the last `reset()`. */
@@ -81,6 +91,18 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/** The request's JSON object body, or undefined after answering 400. */
+async function readJsonBody(req: IncomingMessage, res: ServerResponse): Promise<Record<string, unknown> | undefined> {
+  try {
+    const parsed: unknown = JSON.parse(await readBody(req));
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('body must be a JSON object');
+    return parsed as Record<string, unknown>;
+  } catch (err) {
+    sendError(res, 400, `invalid JSON body: ${(err as Error).message}`);
+    return undefined;
+  }
+}
+
 function contentText(content: unknown): string {
   if (typeof content === 'string') return content;
   // The multi-part content form: keep only the text parts.
@@ -116,14 +138,33 @@ function completionBody(req: DoubleRequest, text: string, usage: DoubleUsage | u
   };
 }
 
+/** Dimensions of `hashedBagOfWords` vectors. */
+export const BAG_OF_WORDS_DIMENSIONS = 64;
+
+/**
+ * A deterministic stand-in for an embedding model: lower-cased words counted into 64 buckets by a
+ * string hash, so texts sharing words point the same way.
+ */
+export function hashedBagOfWords(text: string): number[] {
+  const vector = new Array<number>(BAG_OF_WORDS_DIMENSIONS).fill(0);
+  for (const word of text.toLowerCase().match(/[a-z0-9]+/g) ?? []) {
+    let hash = 0;
+    for (const char of word) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
+    vector[hash % BAG_OF_WORDS_DIMENSIONS] = (vector[hash % BAG_OF_WORDS_DIMENSIONS] as number) + 1;
+  }
+  return vector;
+}
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-export async function startLMDouble(handler: DoubleHandler = defaultHandler): Promise<LMDouble> {
+export async function startLMDouble(handler: DoubleHandler = defaultHandler, options: LMDoubleOptions = {}): Promise<LMDouble> {
   let current = handler;
+  const embed = options.embed ?? hashedBagOfWords;
 
   const double: LMDouble = {
     baseURL: '',
     requests: [],
+    embedRequests: [],
     inFlight: 0,
     maxInFlight: 0,
     setHandler(fn) {
@@ -131,21 +172,38 @@ export async function startLMDouble(handler: DoubleHandler = defaultHandler): Pr
     },
     reset() {
       double.requests.length = 0;
+      double.embedRequests.length = 0;
       double.maxInFlight = double.inFlight;
     },
     close: () => Promise.resolve(),
   };
 
-  async function answerCompletion(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    let body: Record<string, unknown>;
-    try {
-      const parsed: unknown = JSON.parse(await readBody(req));
-      if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('body must be a JSON object');
-      body = parsed as Record<string, unknown>;
-    } catch (err) {
-      sendError(res, 400, `invalid JSON body: ${(err as Error).message}`);
+  /** OpenAI's `/v1/embeddings` with float vectors (what OpenAICompatibleLM asks for). */
+  async function answerEmbeddings(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await readJsonBody(req, res);
+    if (!body) return;
+    const input = typeof body.input === 'string' ? [body.input] : body.input;
+    if (!Array.isArray(input) || !input.every((t) => typeof t === 'string')) {
+      sendError(res, 400, 'input must be a string or an array of strings');
       return;
     }
+    if (body.encoding_format !== undefined && body.encoding_format !== 'float') {
+      sendError(res, 400, `double: encoding_format ${String(body.encoding_format)} is not supported`);
+      return;
+    }
+    double.embedRequests.push(input);
+    const tokens = input.reduce((sum, t) => sum + estimateTokens(t), 0);
+    sendJson(res, 200, {
+      object: 'list',
+      model: String(body.model ?? ''),
+      data: input.map((text, index) => ({ object: 'embedding', index, embedding: embed(text) })),
+      usage: { prompt_tokens: tokens, total_tokens: tokens },
+    });
+  }
+
+  async function answerCompletion(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await readJsonBody(req, res);
+    if (!body) return;
     const request = toDoubleRequest(body, req.headers);
     const index = double.requests.length;
     double.requests.push(request);
@@ -175,6 +233,8 @@ export async function startLMDouble(handler: DoubleHandler = defaultHandler): Pr
     const path = (req.url ?? '').split('?')[0];
     if (req.method === 'POST' && path === '/v1/chat/completions') {
       void answerCompletion(req, res);
+    } else if (req.method === 'POST' && path === '/v1/embeddings') {
+      void answerEmbeddings(req, res);
     } else if (req.method === 'GET' && path === '/v1/models') {
       sendJson(res, 200, { object: 'list', data: [{ id: 'double-model', object: 'model', created: 0, owned_by: 'kkachi-test' }] });
     } else {

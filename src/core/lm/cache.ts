@@ -20,6 +20,9 @@ const entrySchema = z.object({
 });
 type CacheEntry = z.infer<typeof entrySchema>;
 
+/** One text's embedding (`embed` caches per text, so a batch shares entries with any other batch). */
+const vectorEntrySchema = z.object({ v: z.literal(1), lm: z.string(), vector: z.array(z.number()) });
+
 /**
  * Everything that changes the reply, and nothing else: the provider id (never a key or secret),
  * the messages and sampling settings, and the rollout id that deliberately separates repeats.
@@ -41,6 +44,7 @@ export function cacheKey(lmId: string, messages: ChatMessage[], options: Complet
 
 export class CachedLM implements LM {
   readonly id: string;
+  readonly embed: LM['embed'];
   /** Identical concurrent requests share one provider call. */
   private readonly inFlight = new Map<string, Promise<Completion>>();
 
@@ -49,6 +53,28 @@ export class CachedLM implements LM {
     private readonly dir: string,
   ) {
     this.id = inner.id;
+    const embed = inner.embed?.bind(inner);
+    this.embed = embed && ((texts) => this.cachedEmbed(texts, embed));
+  }
+
+  /** Cached vectors per text; the texts not cached yet go to the provider in one batch. */
+  private async cachedEmbed(texts: readonly string[], embed: NonNullable<LM['embed']>): Promise<number[][]> {
+    const keyOf = (text: string) => sha256Hex(canonicalJson({ lm: this.inner.id, embed: text }));
+    const vectors = new Map<string, number[]>();
+    for (const text of new Set(texts)) {
+      const entry = await this.read(keyOf(text), vectorEntrySchema);
+      if (entry) vectors.set(text, entry.vector);
+    }
+    const missing = [...new Set(texts)].filter((text) => !vectors.has(text));
+    if (missing.length > 0) {
+      const fetched = await embed(missing);
+      for (const [i, text] of missing.entries()) {
+        const vector = fetched[i] as number[];
+        vectors.set(text, vector);
+        await this.write(keyOf(text), { v: 1, lm: this.inner.id, vector });
+      }
+    }
+    return texts.map((text) => vectors.get(text) as number[]);
   }
 
   async complete(messages: ChatMessage[], options: CompletionOptions = {}): Promise<Completion> {
@@ -72,7 +98,7 @@ export class CachedLM implements LM {
    * gate compares latencies of programs whose replies may come from the cache in one arm only.
    */
   private async lookupOrFetch(key: string, messages: ChatMessage[], options: CompletionOptions): Promise<Completion> {
-    const stored = await this.read(key);
+    const stored = await this.read(key, entrySchema);
     if (stored) {
       const { text, usage, latencyMs, choiceLogProbs } = stored;
       return { text, usage: { ...usage }, cached: true, latencyMs, ...(choiceLogProbs && { choiceLogProbs }) };
@@ -88,9 +114,9 @@ export class CachedLM implements LM {
   }
 
   /** A missing, unreadable or corrupt entry is a miss; the next write replaces it. */
-  private async read(key: string): Promise<CacheEntry | undefined> {
+  private async read<T>(key: string, schema: z.ZodType<T>): Promise<T | undefined> {
     try {
-      const parsed = entrySchema.safeParse(JSON.parse(await readFile(this.path(key), 'utf8')));
+      const parsed = schema.safeParse(JSON.parse(await readFile(this.path(key), 'utf8')));
       return parsed.success ? parsed.data : undefined;
     } catch {
       return undefined;
@@ -98,7 +124,7 @@ export class CachedLM implements LM {
   }
 
   /** Temp file + rename: readers and concurrent writers (other processes too) only ever see whole files. */
-  private async write(key: string, entry: CacheEntry): Promise<void> {
+  private async write(key: string, entry: CacheEntry | z.infer<typeof vectorEntrySchema>): Promise<void> {
     const file = this.path(key);
     await mkdir(join(this.dir, key.slice(0, 2)), { recursive: true });
     const tmp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;

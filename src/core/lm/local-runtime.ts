@@ -4,7 +4,7 @@
  * MB, so every LM object over the same file shares it.
  */
 import * as os from 'node:os';
-import type { Llama, LlamaContext, LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp';
+import type { Llama, LlamaContext, LlamaContextSequence, LlamaEmbeddingContext, LlamaModel, Token } from 'node-llama-cpp';
 import { importNodeLlamaCpp, type NodeLlamaCpp } from './local-esm';
 
 export interface RuntimeKey {
@@ -19,6 +19,17 @@ export interface LocalRuntime {
   model: LlamaModel;
   context: LlamaContext;
   pool: SequencePool;
+  /** The same model's embedding context, made on first use (see `embeddingContext`). */
+  embedding?: Promise<LlamaEmbeddingContext>;
+}
+
+/** Tokens an embedded text keeps (its start): KNN embeds one example's inputs, rarely longer. */
+export const EMBEDDING_CONTEXT_SIZE = 512;
+
+/** The runtime's embedding context, created once: the model's weights are shared, only the KV cache is new. */
+export function embeddingContext(runtime: LocalRuntime): Promise<LlamaEmbeddingContext> {
+  runtime.embedding ??= runtime.model.createEmbeddingContext({ contextSize: EMBEDDING_CONTEXT_SIZE });
+  return runtime.embedding;
 }
 
 let llamaPromise: Promise<Llama> | undefined;
@@ -77,7 +88,11 @@ async function createRuntime(key: RuntimeKey): Promise<LocalRuntime> {
 export async function disposeLocalRuntimes(): Promise<void> {
   const loaded = await Promise.allSettled([...runtimes.values()]);
   runtimes.clear();
-  for (const r of loaded) if (r.status === 'fulfilled') await r.value.context.dispose();
+  for (const r of loaded) {
+    if (r.status !== 'fulfilled') continue;
+    await r.value.context.dispose();
+    await (await r.value.embedding?.catch(() => undefined))?.dispose();
+  }
   const loadedModels = await Promise.allSettled([...models.values()]);
   models.clear();
   for (const m of loadedModels) if (m.status === 'fulfilled') await m.value.dispose();

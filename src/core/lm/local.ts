@@ -9,7 +9,7 @@ import { createRng } from '../random';
 import { DEFAULT_MODEL, locateModel, type PromptRendering } from './catalogue';
 import { classifyLMError, LMError } from './errors';
 import { choiceGrammar, PLAIN_TURN_END, renderPlain } from './local-render';
-import { alignSequence, loadRuntime, sharedPrefixLength, type LocalRuntime } from './local-runtime';
+import { alignSequence, EMBEDDING_CONTEXT_SIZE, embeddingContext, loadRuntime, sharedPrefixLength, type LocalRuntime } from './local-runtime';
 import type { ChatMessage, Completion, CompletionOptions, LM } from './types';
 
 /**
@@ -113,6 +113,24 @@ class LocalLM implements LM {
         cached: false,
         ...(options.scoreChoices && reply.logProbs && { choiceLogProbs: reply.logProbs }),
       };
+    } catch (err) {
+      throw classifyLMError(err);
+    }
+  }
+
+  /**
+   * Vectors from the model's own embedding context (llama.cpp's pooling over the last layer), one
+   * text at a time; a text longer than the embedding context keeps its start.
+   */
+  async embed(texts: readonly string[]): Promise<number[][]> {
+    try {
+      const context = await embeddingContext(this.runtime);
+      const vectors: number[][] = [];
+      for (const text of texts) {
+        const tokens = this.runtime.model.tokenize(text).slice(0, EMBEDDING_CONTEXT_SIZE);
+        vectors.push([...(await context.getEmbeddingFor(tokens)).vector]);
+      }
+      return vectors;
     } catch (err) {
       throw classifyLMError(err);
     }

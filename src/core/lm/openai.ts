@@ -53,28 +53,34 @@ export class OpenAICompatibleLM implements LM {
     return withRetry(() => this.attempt(messages, options), { maxRetries: this.maxRetries });
   }
 
+  /** `/v1/embeddings` with this LM's model name, one vector per text in order. */
+  embed(texts: readonly string[]): Promise<number[][]> {
+    const once = () =>
+      this.request(async (signal) => {
+        // Floats, not the client's default base64: OpenAI-compatible servers do not all speak base64.
+        const response = await this.client.embeddings.create({ model: this.model, input: [...texts], encoding_format: 'float' }, { signal });
+        const vectors = [...response.data].sort((a, b) => a.index - b.index).map((d) => d.embedding);
+        if (vectors.length !== texts.length) {
+          throw new LMError(`${this.id} returned ${vectors.length} embeddings for ${texts.length} texts`, { kind: 'server', retryable: true });
+        }
+        return vectors;
+      });
+    return this.retry === 'off' ? once() : withRetry(once, { maxRetries: this.maxRetries });
+  }
+
   /** One HTTP round trip; latency covers only this attempt so backoff waits don't skew latency stats. */
   private async attempt(messages: ChatMessage[], options: CompletionOptions): Promise<Completion> {
     const started = performance.now();
-    // Our own deadline rather than the client's: the client recognises its timeout by the abort
-    // error's class, which fails across realms (jest), turning timeouts into "connection error".
-    const deadline = AbortSignal.timeout(this.timeoutMs);
-    let response: OpenAI.Chat.Completions.ChatCompletion;
-    try {
-      response = await this.client.chat.completions.create({
+    const response = await this.request((signal) =>
+      this.client.chat.completions.create({
         model: this.model,
         messages,
         temperature: options.temperature,
         // `max_tokens`, not `max_completion_tokens`: llama.cpp-style servers read only this name.
         max_tokens: options.maxTokens,
         stop: options.stop?.length ? options.stop : undefined,
-      }, { signal: deadline });
-    } catch (err) {
-      if (deadline.aborted) {
-        throw new LMError(`${this.id} timed out after ${this.timeoutMs} ms`, { kind: 'timeout', retryable: true });
-      }
-      throw classifyLMError(err, [this.apiKey]);
-    }
+      }, { signal }),
+    );
     const latencyMs = performance.now() - started;
     const choice = response.choices?.[0];
     if (!choice) throw new LMError(`${this.id} returned no choices`, { kind: 'server', retryable: true });
@@ -87,5 +93,23 @@ export class OpenAICompatibleLM implements LM {
       latencyMs,
       cached: false,
     };
+  }
+
+  /**
+   * Runs one request under our own deadline rather than the client's: the client recognises its
+   * timeout by the abort error's class, which fails across realms (jest), turning timeouts into
+   * "connection error". Errors come back classified (LMError), the key redacted.
+   */
+  private async request<T>(send: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const deadline = AbortSignal.timeout(this.timeoutMs);
+    try {
+      return await send(deadline);
+    } catch (err) {
+      if (err instanceof LMError) throw err;
+      if (deadline.aborted) {
+        throw new LMError(`${this.id} timed out after ${this.timeoutMs} ms`, { kind: 'timeout', retryable: true });
+      }
+      throw classifyLMError(err, [this.apiKey]);
+    }
   }
 }

@@ -43,4 +43,14 @@ export interface LM {
   /** Stable identity of provider + model, part of every cache key (e.g. "openai:gpt-4o-mini"). */
   readonly id: string;
   complete(messages: ChatMessage[], options?: CompletionOptions): Promise<Completion>;
+  /**
+   * One vector per text, in order (KNN demo selection). Absent on providers that cannot embed; the
+   * embedded model embeds with its own GGUF, an OpenAI-compatible endpoint through `/v1/embeddings`.
+   */
+  embed?(texts: readonly string[]): Promise<number[][]>;
+}
+
+/** A wrapper's `embed`: the inner LM's, or none when the inner LM cannot embed. */
+export function embedThrough(inner: LM): LM['embed'] {
+  return inner.embed && ((texts) => (inner.embed as NonNullable<LM['embed']>)(texts));
 }

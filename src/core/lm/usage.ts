@@ -1,5 +1,5 @@
 /** Per-run LM accounting: what a run cost at the provider and how much the cache saved. */
-import type { ChatMessage, Completion, CompletionOptions, LM } from './types';
+import { embedThrough, type ChatMessage, type Completion, type CompletionOptions, type LM } from './types';
 
 export interface Usage {
   /** Completions answered by the provider (cache misses). */
@@ -37,12 +37,15 @@ export class UsageMeter {
 /** Counts every completion that passes through; outermost wrapper so it sees cache hits too. */
 export class MeteredLM implements LM {
   readonly id: string;
+  /** Embeddings are not completions: they pass through uncounted. */
+  readonly embed: LM['embed'];
 
   constructor(
     private readonly inner: LM,
     readonly meter: UsageMeter,
   ) {
     this.id = inner.id;
+    this.embed = embedThrough(inner);
   }
 
   async complete(messages: ChatMessage[], options?: CompletionOptions): Promise<Completion> {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { parseOrThrow } from '../errors';
 import { BootstrapFewShot } from './bootstrap-few-shot';
 import { Ensemble } from './ensemble';
+import { KNNFewShot } from './knn-few-shot';
 import { LabeledFewShot } from './labeled-few-shot';
 import { BootstrapFewShotWithRandomSearch } from './random-search';
 import { OPTIMIZER_NAMES, type OptimizerName } from './recommended';
@@ -14,12 +15,14 @@ export { BootstrapFewShot, bootstrapFewShotConfigSchema, TeacherErrorBudgetExcee
 export { LabeledFewShot, labeledDemos, labeledFewShotConfigSchema, type LabeledFewShotConfig } from './labeled-few-shot';
 export { BootstrapFewShotWithRandomSearch, randomSearchConfigSchema, type RandomSearchConfig } from './random-search';
 export { Ensemble, ensembleConfigSchema, type EnsembleConfig } from './ensemble';
+export { KNNFewShot, knnFewShotConfigSchema, type KNNFewShotConfig } from './knn-few-shot';
 
 const OPTIMIZERS: Record<OptimizerName, (config: unknown) => Optimizer> = {
   LabeledFewShot: (config: unknown) => new LabeledFewShot(config as object),
   BootstrapFewShot: (config: unknown) => new BootstrapFewShot(config as object),
   BootstrapFewShotWithRandomSearch: (config: unknown) => new BootstrapFewShotWithRandomSearch(config as object),
   Ensemble: (config: unknown) => new Ensemble(config as object),
+  KNNFewShot: (config: unknown) => new KNNFewShot(config as object),
 };
 
 const optimizerChoiceSchema = z.object({
