@@ -7,12 +7,14 @@
  *
  * Bounds, so that no traffic can jam a workflow on Temporal's 2 MB payload limit: every record is at
  * most the spec's `limits.feedbackBytes`; each persistFeedback call carries at most CHUNK_RECORDS
- * records and CHUNK_BYTES bytes; at most CARRY_RECORDS / CARRY_BYTES of buffer travel across
- * continue-as-new (the rest is persisted first). A signal is never refused or dropped — Temporal has
- * already written it to history — so the buffer may pass BUFFER_RECORDS / BUFFER_BYTES under a burst;
- * then updates are refused with a retryable `LearnerBusy` error until the flush loop catches up.
+ * records and CHUNK_BYTES bytes, and PERSISTS_IN_FLIGHT calls run at once (every record costs history
+ * twice, in its signal and in the call that stores it, so a run's history budget is spent fastest when
+ * storing lags); at most CARRY_RECORDS / CARRY_BYTES of buffer travel across continue-as-new (the rest
+ * is persisted first). A signal is never refused or dropped by the workflow — Temporal has already
+ * written it to history — so the buffer may pass BUFFER_RECORDS / BUFFER_BYTES under a burst; then
+ * updates are refused with a retryable `LearnerBusy` error until the flush loop catches up.
  */
-import { ApplicationFailure, condition, log } from '@temporalio/workflow';
+import { ApplicationFailure, condition, log, patched } from '@temporalio/workflow';
 import type { ZodObject } from 'zod';
 import {
   emptyFeedbackCounters,
@@ -38,6 +40,9 @@ export const FLUSH_DELAY_MS = 1_000;
 /** One persistFeedback call's records and bytes at most (one record larger than CHUNK_BYTES goes alone). */
 export const CHUNK_RECORDS = 500;
 export const CHUNK_BYTES = 512 * 1024;
+/** persistFeedback calls under way at once when flushing (histories recorded before PARALLEL_PERSIST_PATCH have one). */
+export const PERSISTS_IN_FLIGHT = 4;
+export const PARALLEL_PERSIST_PATCH = 'parallel-persist';
 /** Past either bound the intake is busy: updates are refused (retryable) until the buffer drains. */
 export const BUFFER_RECORDS = 20_000;
 export const BUFFER_BYTES = 16 * 1024 * 1024;
@@ -46,6 +51,8 @@ export const UPDATES_IN_FLIGHT = 200;
 /** Buffer carried across continue-as-new at most; more is persisted before the run ends. */
 export const CARRY_RECORDS = 500;
 export const CARRY_BYTES = 256 * 1024;
+/** Histories recorded before the carry was re-checked right before continue-as-new hand over whatever was buffered. */
+export const BOUNDED_CARRY_PATCH = 'bounded-carry';
 
 /** Prediction ids remembered in workflow state; older duplicates are caught by the store. */
 export const RECENT_IDS = 1_000;
@@ -184,11 +191,19 @@ export class FeedbackIntake {
    * next contains it). Records arriving meanwhile wait for the next flush.
    */
   async flush(): Promise<void> {
-    for (let left = this.state.buffer.length; left > 0; ) {
-      const chunk = this.takeChunk(left);
-      left -= chunk.length;
-      await this.persist(chunk);
-    }
+    let left = this.state.buffer.length;
+    await this.persistChunks(() => left, (taken) => (left -= taken));
+    await condition(() => this.persisting === 0);
+  }
+
+  /** Whether what is buffered may travel across continue-as-new as it is. */
+  withinCarry(): boolean {
+    return this.state.buffer.length <= CARRY_RECORDS && this.bufferBytes <= CARRY_BYTES;
+  }
+
+  /** Persists from the front of the buffer until the rest fits the carry bounds, and waits for every save under way. */
+  async drainToCarry(): Promise<void> {
+    await this.persistChunks(() => (this.withinCarry() ? 0 : CHUNK_RECORDS));
     await condition(() => this.persisting === 0);
   }
 
@@ -204,8 +219,7 @@ export class FeedbackIntake {
       await condition(() => this.state.buffer.length >= BATCH_SIZE || stopping(), FLUSH_DELAY_MS);
       await this.flush();
     }
-    while (this.state.buffer.length > CARRY_RECORDS || this.bufferBytes > CARRY_BYTES) await this.persist(this.takeChunk(CHUNK_RECORDS));
-    await condition(() => this.persisting === 0);
+    await this.drainToCarry();
   }
 
   resetPending(): void {
@@ -216,6 +230,29 @@ export class FeedbackIntake {
   private reject(err: unknown): void {
     this.state.counters.rejected += 1;
     log.warn('feedback rejected', { task: this.task, error: boundedMessage((err as Error).message) });
+  }
+
+  /**
+   * Persists chunks from the front of the buffer, each of at most `wanted()` records (0: stop taking),
+   * with up to PERSISTS_IN_FLIGHT calls under way; returns when the chunks it took are stored.
+   */
+  private async persistChunks(wanted: () => number, taken: (n: number) => void = () => undefined): Promise<void> {
+    const limit = patched(PARALLEL_PERSIST_PATCH) ? PERSISTS_IN_FLIGHT : 1;
+    let running = 0;
+    let failure: { error: unknown } | undefined;
+    for (;;) {
+      await condition(() => running < limit || failure !== undefined);
+      const max = wanted();
+      if (max <= 0 || failure || this.state.buffer.length === 0) break;
+      const chunk = this.takeChunk(max);
+      taken(chunk.length);
+      running += 1;
+      this.persist(chunk)
+        .catch((error: unknown) => (failure ??= { error }))
+        .finally(() => (running -= 1));
+    }
+    await condition(() => running === 0);
+    if (failure) throw failure.error;
   }
 
   /** Takes from the front of the buffer at most `max` records within CHUNK_RECORDS and CHUNK_BYTES (at least one). */
@@ -251,23 +288,27 @@ export class FeedbackIntake {
     const confirmations = records.filter((r) => !isCorrection(r.predicted, r.correct));
     const total = { inserted: 0, duplicates: 0 };
     let active: string | null | undefined;
+    const store = async (group: FeedbackRecord[], correcting: boolean): Promise<void> => {
+      if (group.length === 0) return;
+      const result = await storeActivities.persistFeedback(this.task, group);
+      const c = this.state.counters;
+      c.received += result.inserted;
+      c.duplicates += result.duplicates;
+      this.state.pendingFeedback += result.inserted;
+      if (correcting) {
+        c.corrections += result.inserted;
+        this.state.pendingCorrections += result.inserted;
+      }
+      total.inserted += result.inserted;
+      total.duplicates += result.duplicates;
+      active = result.active;
+    };
     this.persisting += 1;
     try {
-      for (const [group, correcting] of [[corrections, true], [confirmations, false]] as const) {
-        if (group.length === 0) continue;
-        const result = await storeActivities.persistFeedback(this.task, group);
-        const c = this.state.counters;
-        c.received += result.inserted;
-        c.duplicates += result.duplicates;
-        this.state.pendingFeedback += result.inserted;
-        if (correcting) {
-          c.corrections += result.inserted;
-          this.state.pendingCorrections += result.inserted;
-        }
-        total.inserted += result.inserted;
-        total.duplicates += result.duplicates;
-        active = result.active;
-      }
+      if (patched(PARALLEL_PERSIST_PATCH)) {
+        const failed = (await Promise.allSettled([store(corrections, true), store(confirmations, false)])).find((r) => r.status === 'rejected');
+        if (failed) throw failed.reason;
+      } else for (const [group, correcting] of [[corrections, true], [confirmations, false]] as const) await store(group, correcting);
     } finally {
       this.persisting -= 1;
     }

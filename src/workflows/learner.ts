@@ -3,9 +3,10 @@
  * it in batches, and starts an optimization cycle (child workflow) when corrections reach the
  * threshold, when the retrain interval passes with new feedback, on `optimizeNow`, or when live
  * accuracy of the active version falls under the floor. It continues as new when Temporal suggests
- * it, carrying only small plain-JSON state. State and handlers live in `TaskLearner`.
+ * it or its history reaches its own budget, carrying only small plain-JSON state. State and handlers
+ * live in `TaskLearner`.
  */
-import { allHandlersFinished, condition, continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
+import { condition, continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
 import { feedbackBatchSignal, feedbackSignal, optimizeNowSchema, optimizeNowUpdate, rollbackSchema, rollbackUpdate, statusQuery, submitFeedbackUpdate } from '../contract';
 import { onActiveVersionChanged } from './handover';
 import { refuseUnless } from './refuse';
@@ -42,6 +43,6 @@ export async function learner(specInput: unknown, carried?: LearnerState): Promi
     await entity.runCycle(trigger);
   }
   await entity.stop(background);
-  await condition(allHandlersFinished);
+  await entity.readyToHandOver();
   return continueAsNew<typeof learner>(specInput, entity.handOver());
 }

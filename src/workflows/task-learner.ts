@@ -4,6 +4,7 @@
  * here, and `handOver()` is all that crosses continue-as-new.
  */
 import {
+  allHandlersFinished,
   ApplicationFailure,
   CancellationScope,
   CancelledFailure,
@@ -31,7 +32,7 @@ import { parseSignature } from '../core/signature';
 import type { TaskSpec } from '../core/task-spec';
 import { storeActivities } from './activities';
 import { optimizationCycle } from './cycle';
-import { emptyIntakeState, FeedbackIntake, type IntakeState } from './feedback';
+import { BOUNDED_CARRY_PATCH, emptyIntakeState, FeedbackIntake, type IntakeState } from './feedback';
 import type { ActiveVersionChange } from './handover';
 import { markProgress } from './search-attributes';
 
@@ -47,6 +48,13 @@ export const STATUS_VERSIONS = 10;
 export const METRICS_MIN_INTERVAL_MS = 5_000;
 /** Longest the numbers go unrefreshed: predictions alone never reach the learner, so a timer catches them up. */
 export const METRICS_MAX_AGE_MS = 5 * 60_000;
+/**
+ * A run continues as new when Temporal suggests it, or at the latest at these sizes (Temporal's own
+ * warning thresholds), far from the 50 MB / 51,200-event limits at which the server closes a run: the
+ * headroom absorbs what arrives while the buffer is stored down to the carry bounds.
+ */
+export const RUN_HISTORY_BYTES = 10 * 1024 * 1024;
+export const RUN_HISTORY_EVENTS = 10_240;
 
 /** What one run of the learner hands to the next across continue-as-new. */
 export interface LearnerState {
@@ -196,10 +204,9 @@ export class TaskLearner {
     for (;;) {
       const due = this.dueTrigger();
       if (due) return due;
-      if (workflowInfo().continueAsNewSuggested) return null;
+      if (runIsFull()) return null;
       const hadFeedback = this.state.intake.pendingFeedback > 0;
-      const wake = (): boolean =>
-        this.dueTrigger() !== null || workflowInfo().continueAsNewSuggested || this.state.intake.pendingFeedback > 0 !== hadFeedback;
+      const wake = (): boolean => this.dueTrigger() !== null || runIsFull() || this.state.intake.pendingFeedback > 0 !== hadFeedback;
       // The retrain timer only runs while there is new feedback to learn from.
       if (hadFeedback) await condition(wake, Math.max(1, this.state.lastCycleAt + triggers.retrainInterval - Date.now()));
       else await condition(wake);
@@ -245,6 +252,20 @@ export class TaskLearner {
   async stop(background: Promise<unknown>): Promise<void> {
     this.stopping = true;
     await background;
+  }
+
+  /**
+   * Waits until every handler is done and what is buffered fits the carry bounds. Signals keep coming
+   * while the last chunks are stored, so the check runs in the same activation that continues as new:
+   * signals the server takes meanwhile make it refuse that continue-as-new, and the replayed
+   * activation sees them and stores more first.
+   */
+  async readyToHandOver(): Promise<void> {
+    for (;;) {
+      await condition(allHandlersFinished);
+      if (this.intake.withinCarry() || !patched(BOUNDED_CARRY_PATCH)) return;
+      await this.intake.drainToCarry();
+    }
   }
 
   /** The state for the next run; feedback that arrived after the last flush is still in `intake.buffer` and travels along. */
@@ -340,6 +361,12 @@ export class TaskLearner {
       }
     }
   }
+}
+
+/** Time to continue as new: Temporal suggests it, or this run's history reached its own budget. */
+function runIsFull(): boolean {
+  const { continueAsNewSuggested, historySize, historyLength } = workflowInfo();
+  return continueAsNewSuggested || historySize >= RUN_HISTORY_BYTES || historyLength >= RUN_HISTORY_EVENTS;
 }
 
 /** Why a cycle failed: a cancellation anywhere in the failure chain, else its innermost message. */
