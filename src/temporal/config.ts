@@ -10,7 +10,7 @@ import { loadClientConnectConfig } from '@temporalio/envconfig';
 import type { NativeConnectionOptions } from '@temporalio/worker';
 import { z } from 'zod';
 import { DEFAULT_TASK_QUEUE } from '../contract';
-import { EncryptionCodec, encryptionKeysFromEnv } from './encryption';
+import { encryptingDataConverter, encryptionKeysFromEnv } from './encryption';
 
 export interface TemporalConfig {
   /** host:port of the Temporal frontend (profile or `TEMPORAL_ADDRESS`; default 127.0.0.1:7233). */
@@ -23,7 +23,7 @@ export interface TemporalConfig {
   activityConcurrency: number;
   /** Everything a connection needs: address, TLS, API key, gRPC metadata. */
   connection: NativeConnectionOptions & { address: string };
-  /** Payload encryption when `KKACHI_ENCRYPTION_KEY` is set; the same for the worker and every client. */
+  /** Payload (and failure message) encryption when `KKACHI_ENCRYPTION_KEY` is set; the same for the worker and every client. */
   dataConverter: DataConverter;
 }
 
@@ -63,6 +63,6 @@ export function temporalConfig(env: NodeJS.ProcessEnv = process.env): TemporalCo
     taskQueue: parsed.data.KKACHI_TASK_QUEUE,
     activityConcurrency: parsed.data.KKACHI_ACTIVITY_CONCURRENCY,
     connection: { ...profile.connectionOptions, address },
-    dataConverter: { payloadCodecs: [new EncryptionCodec(keys)] },
+    dataConverter: encryptingDataConverter(keys),
   };
 }

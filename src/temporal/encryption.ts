@@ -9,7 +9,7 @@
  *   KKACHI_ENCRYPTION_OLD_KEYS  keys that only decrypt: `id=key,id=key` (or bare keys, fingerprint ids)
  */
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
-import type { Payload, PayloadCodec } from '@temporalio/common';
+import type { DataConverter, Payload, PayloadCodec } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 
 export const ENCRYPTED_ENCODING = 'binary/encrypted';
@@ -126,4 +126,15 @@ export class EncryptionCodec implements PayloadCodec {
       }
     });
   }
+}
+
+/** The module a workflow bundle built by hand (`bundleWorkflowCode`) needs as its `failureConverterPath`. */
+export const SEALED_FAILURES_PATH = require.resolve('./failure-converter');
+
+/**
+ * The data converter of every worker and client: with keys, payloads are sealed and so are failures'
+ * messages and stack traces (./failure-converter.ts); without, both pass in clear.
+ */
+export function encryptingDataConverter(keys: EncryptionKeys | null): DataConverter {
+  return { payloadCodecs: [new EncryptionCodec(keys)], ...(keys ? { failureConverterPath: SEALED_FAILURES_PATH } : {}) };
 }

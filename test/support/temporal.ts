@@ -137,10 +137,16 @@ async function stopProcess(child: ChildProcess): Promise<void> {
 
 /**
  * Bundles src/workflows once (a few seconds); pass the result as `workflowBundle` to every worker.
- * `interceptorModules`: workflow interceptors to build in (e.g. tracing's WORKFLOW_TRACING_MODULE).
+ * `interceptorModules`: workflow interceptors to build in (e.g. tracing's WORKFLOW_TRACING_MODULE);
+ * `failureConverterPath`: the workers' data converter's (e.g. encryption's SEALED_FAILURES_PATH).
  */
-export async function bundleWorkflows(interceptorModules: string[] = []): Promise<WorkflowBundleWithSourceMap> {
-  return bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), workflowInterceptorModules: interceptorModules, logger: quietLogger });
+export async function bundleWorkflows(options: { interceptorModules?: string[]; failureConverterPath?: string } = {}): Promise<WorkflowBundleWithSourceMap> {
+  return bundleWorkflowCode({
+    workflowsPath: require.resolve('../../src/workflows'),
+    workflowInterceptorModules: options.interceptorModules ?? [],
+    failureConverterPath: options.failureConverterPath,
+    logger: quietLogger,
+  });
 }
 
 const noop = (): void => undefined;

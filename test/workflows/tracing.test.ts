@@ -35,7 +35,7 @@ const named = (spans: ReadableSpan[], name: string): ReadableSpan => {
 it('one trace spans the client start, the cycle workflow, its activities and its rollout child', async () => {
   const spec = keywordTask('traced', h.double.baseURL);
   const { versionId } = await createActivities({ store: h.store, cacheDir: null }).ensureBaseline(parseTaskSpec(spec));
-  const worker = await h.worker({ workflowBundle: await bundleWorkflows([WORKFLOW_TRACING_MODULE]), plugins: [tracing.plugin] });
+  const worker = await h.worker({ workflowBundle: await bundleWorkflows({ interceptorModules: [WORKFLOW_TRACING_MODULE] }), plugins: [tracing.plugin] });
   const client = new Client({ connection: h.env.client.connection, namespace: h.env.namespace, plugins: [tracing.plugin] });
   const input: CycleInput = { spec, cycle: 1, trigger: 'manual', activeVersionId: versionId };
   const result = await worker.runUntil(client.workflow.execute<(i: CycleInput) => Promise<CycleResult>>('optimizationCycle', { taskQueue: h.taskQueue, workflowId: 'traced-cycle', args: [input] }));
