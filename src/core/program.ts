@@ -9,6 +9,7 @@ import { majorityVote } from './ensemble';
 import { parseOrThrow } from './errors';
 import { demoSchema } from './fields';
 import { knnSchema, knnText, nearestDemos } from './knn';
+import { routeFor } from './router';
 import type { CompletionOptions, LM } from './lm/types';
 import { inputSchema, parseSignature, SignatureError, type Signature } from './signature';
 import type { Fields, Prediction } from './types';
@@ -31,15 +32,8 @@ export const promptSpecSchema = z.object({
   calibration: calibrationSchema.optional(),
 });
 
-export const programSpecSchema = promptSpecSchema.extend({
-  signature: z.string().superRefine((src, ctx) => {
-    try {
-      parseSignature(src);
-    } catch (err) {
-      if (!(err instanceof SignatureError)) throw err;
-      ctx.addIssue({ code: 'custom', message: err.message });
-    }
-  }),
+/** A program without its signature: what a router dispatches to (every route shares the router's signature). */
+export const routeSchema = promptSpecSchema.extend({
   /**
    * DSPy's Ensemble: further prompts that vote with this one; the majority answer wins, ties go to
    * the earliest voter (this program first). See ensemble.ts.
@@ -49,7 +43,36 @@ export const programSpecSchema = promptSpecSchema.extend({
   knn: knnSchema.optional(),
 });
 
+export const programSpecSchema = routeSchema
+  .extend({
+    signature: z.string().superRefine((src, ctx) => {
+      try {
+        parseSignature(src);
+      } catch (err) {
+        if (!(err instanceof SignatureError)) throw err;
+        ctx.addIssue({ code: 'custom', message: err.message });
+      }
+    }),
+    /**
+     * Routing: a request whose input `field` has a route's value is answered by that route (a program
+     * optimized for that domain); any other value by this program itself. See router.ts.
+     */
+    router: z.object({ field: z.string().min(1), routes: z.record(z.string(), routeSchema) }).optional(),
+  })
+  .superRefine((program, ctx) => {
+    const field = program.router?.field;
+    if (field === undefined) return;
+    let inputs: string[];
+    try {
+      inputs = parseSignature(program.signature).inputs.map((f) => f.name);
+    } catch {
+      return; // the signature's own check reports it
+    }
+    if (!inputs.includes(field)) ctx.addIssue({ code: 'custom', path: ['router', 'field'], message: `router field "${field}" is not an input of the signature (${inputs.join(', ')})` });
+  });
+
 export type PromptSpec = z.output<typeof promptSpecSchema>;
+export type RouteSpec = z.output<typeof routeSchema>;
 export type ProgramSpec = z.output<typeof programSpecSchema>;
 export type ProgramSpecInput = z.input<typeof programSpecSchema>;
 
@@ -69,9 +92,9 @@ export function soleEnumChoices(signature: Signature): string[] | undefined {
   return only && rest.length === 0 && only.type === 'enum' ? only.choices : undefined;
 }
 
-/** What an optimizer starts from: the instructions and settings, without the demos, calibration, voters or demo pool it chooses. */
+/** What an optimizer starts from: the instructions and settings, without the demos, calibration, voters, demo pool or routes it chooses. */
 export function studentOf(program: ProgramSpec): ProgramSpec {
-  const { calibration: _calibration, ensemble: _ensemble, knn: _knn, ...prompt } = program;
+  const { calibration: _calibration, ensemble: _ensemble, knn: _knn, router: _router, ...prompt } = program;
   return { ...prompt, demos: [] };
 }
 
@@ -89,16 +112,17 @@ export interface PredictOptions {
 export async function predict(program: ProgramSpec, inputs: Fields, lm: LM, opts: PredictOptions = {}): Promise<Prediction> {
   const signature = parseSignature(program.signature);
   const validInputs = parseOrThrow(inputSchema(signature), inputs, 'inputs') as Fields;
-  if (!program.knn) return predictVoters(program, signature, validInputs, lm, opts);
+  const routed = routeFor(program, validInputs);
+  if (!routed.knn) return predictVoters(routed, signature, validInputs, lm, opts);
   const started = performance.now();
   let demos;
   try {
-    demos = await nearestFor(program.knn, signature, validInputs, lm);
+    demos = await nearestFor(routed.knn, signature, validInputs, lm);
   } catch (err) {
     return lmFailure(err, performance.now() - started);
   }
   const embedMs = performance.now() - started;
-  const prediction = await predictVoters({ ...program, demos }, signature, validInputs, lm, opts);
+  const prediction = await predictVoters({ ...routed, demos }, signature, validInputs, lm, opts);
   return { ...prediction, latencyMs: prediction.latencyMs + embedMs };
 }
 

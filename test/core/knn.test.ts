@@ -16,11 +16,10 @@ import { labelAccuracy } from '../../src/core/metrics';
 import { BootstrapFewShot, createOptimizer, KNNFewShot } from '../../src/core/optimizers';
 import { predict, studentOf } from '../../src/core/program';
 import type { Example } from '../../src/core/types';
-import { isTricky, KEYWORDS, keywordEmbedding, keywordOracle, keywordProgram, makeExamples } from '../support/keyword-world';
+import { isTricky, keywordEmbedding, keywordOf, keywordOracle, keywordProgram, makeExamples } from '../support/keyword-world';
 import { hashedBagOfWords, startLMDouble, type LMDouble } from '../support/lm-double';
 
 const metric = labelAccuracy('sentiment');
-const keywordOf = (text: unknown) => Object.keys(KEYWORDS).find((k) => new RegExp(`\\b${k}\\b`).test(String(text)));
 const flip = (e: Example) => (e.outputs.sentiment === 'positive' ? 'negative' : 'positive');
 /** The keyword world's user turns before the query: one per demo. */
 const demoTurns = (messages: { role: string; content: string }[]) => messages.filter((m) => m.role === 'user').slice(0, -1).map((m) => m.content);

@@ -62,6 +62,11 @@ function keywordsIn(text: string): string[] {
   return [...text.matchAll(KEYWORD_PATTERN)].map((m) => m[1] as string);
 }
 
+/** The (first) keyword of a text, for tests that check which demos a request saw. */
+export function keywordOf(text: unknown): string | undefined {
+  return keywordsIn(String(text))[0];
+}
+
 export function isTricky(example: Example): boolean {
   return String(example.inputs.text).includes(TRICKY);
 }
@@ -80,6 +85,19 @@ export function makeExamples(n: number, seed: number, opts: { trickyRate?: numbe
     const sentence = (TEMPLATES[rng.int(TEMPLATES.length)] as string).replace('{k}', keyword);
     const text = `Review ${i}${tricky.has(i) ? ` (${TRICKY})` : ''}: ${sentence}`;
     return { id: `kw-${seed}-${i}`, inputs: { text }, outputs: { sentiment: KEYWORDS[keyword] as Label } };
+  });
+}
+
+/** Two forums for routing: on "ironic" every keyword means the opposite of what it means on "shop". */
+export const FORUM_SIGNATURE = 'forum, text -> sentiment: positive|negative';
+export const FORUMS = ['shop', 'ironic'] as const;
+
+/** n keyword examples, forums alternating, labels flipped on "ironic"; no tricky ones. */
+export function makeForumExamples(n: number, seed: number): Example[] {
+  return makeExamples(n, seed, { trickyRate: 0 }).map((e, i) => {
+    const forum = FORUMS[i % 2] as (typeof FORUMS)[number];
+    const label = e.outputs.sentiment as Label;
+    return { id: `${e.id}-${forum}`, inputs: { forum, text: e.inputs.text as string }, outputs: { sentiment: forum === 'ironic' ? opposite(label) : label } };
   });
 }
 

@@ -4,6 +4,7 @@ import { parseOrThrow } from '../errors';
 import { BootstrapFewShot } from './bootstrap-few-shot';
 import { Ensemble } from './ensemble';
 import { KNNFewShot } from './knn-few-shot';
+import { Routing } from './routing';
 import { LabeledFewShot } from './labeled-few-shot';
 import { BootstrapFewShotWithRandomSearch } from './random-search';
 import { OPTIMIZER_NAMES, type OptimizerName } from './recommended';
@@ -16,6 +17,7 @@ export { LabeledFewShot, labeledDemos, labeledFewShotConfigSchema, type LabeledF
 export { BootstrapFewShotWithRandomSearch, randomSearchConfigSchema, type RandomSearchConfig } from './random-search';
 export { Ensemble, ensembleConfigSchema, type EnsembleConfig } from './ensemble';
 export { KNNFewShot, knnFewShotConfigSchema, type KNNFewShotConfig } from './knn-few-shot';
+export { Routing, routingConfigSchema, type RoutingConfig } from './routing';
 
 const OPTIMIZERS: Record<OptimizerName, (config: unknown) => Optimizer> = {
   LabeledFewShot: (config: unknown) => new LabeledFewShot(config as object),
@@ -23,6 +25,7 @@ const OPTIMIZERS: Record<OptimizerName, (config: unknown) => Optimizer> = {
   BootstrapFewShotWithRandomSearch: (config: unknown) => new BootstrapFewShotWithRandomSearch(config as object),
   Ensemble: (config: unknown) => new Ensemble(config as object),
   KNNFewShot: (config: unknown) => new KNNFewShot(config as object),
+  Routing: (config: unknown) => new Routing(config ?? {}, createOptimizer),
 };
 
 const optimizerChoiceSchema = z.object({

@@ -13,7 +13,7 @@
  */
 import { parseSignature } from '../signature';
 
-export const OPTIMIZER_NAMES = ['LabeledFewShot', 'BootstrapFewShot', 'BootstrapFewShotWithRandomSearch', 'Ensemble', 'KNNFewShot'] as const;
+export const OPTIMIZER_NAMES = ['LabeledFewShot', 'BootstrapFewShot', 'BootstrapFewShotWithRandomSearch', 'Ensemble', 'KNNFewShot', 'Routing'] as const;
 export type OptimizerName = (typeof OPTIMIZER_NAMES)[number];
 
 export interface OptimizerChoice {
