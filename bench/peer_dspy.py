@@ -1,9 +1,10 @@
-"""The DSPy side of bench/peer-dspy.ts: zero-shot, BootstrapFewShot and optimized evaluation with DSPy's
-default adapter (ChatAdapter, which falls back to JSONAdapter when a reply does not parse) against an
-OpenAI-compatible endpoint. Reads the data as JSON and writes one JSON result to --out (stdout is left
-to DSPy, whose BootstrapFewShot prints there).
+"""The DSPy side of bench/peers.ts: zero-shot, BootstrapFewShot and optimized predictions on one task
+against an OpenAI-compatible endpoint (the proxy in front of `kkachi model serve`; one base URL per
+phase, so the proxy counts each phase's calls and tokens). The driver scores the predictions, the same
+way for every system. Reads the task as JSON (--task), writes one JSON result (--out); stdout is left to
+DSPy, whose BootstrapFewShot prints there.
 
-Run by the driver; by hand: python bench/peer_dspy.py --base-url URL --model NAME --data FILE --max-tokens N --out FILE
+By hand: python bench/peer_dspy.py --task FILE --out FILE [--adapter chat|json|xml]
 """
 
 import argparse
@@ -13,123 +14,107 @@ from typing import Literal
 
 import dspy
 from dspy.adapters.json_adapter import JSONAdapter
-from dspy.utils.callback import BaseCallback
+from dspy.adapters.xml_adapter import XMLAdapter
+
+ADAPTERS = {
+    # DSPy's default: ChatAdapter, which retries a reply it cannot parse once with JSONAdapter.
+    "chat": lambda: dspy.ChatAdapter(),
+    "json": lambda: JSONAdapter(),
+    "xml": lambda: XMLAdapter(),
+}
 
 
-class Sentiment(dspy.Signature):
-    # No docstring: DSPy then writes its default objective, as Kkachi does for empty instructions.
-    text: str = dspy.InputField()
-    sentiment: Literal["positive", "negative"] = dspy.OutputField()
+def normalize(text):
+    """SQuAD's answer normalisation, for the bootstrap metric (the driver scores the test rows itself)."""
+    import re
+    import string
+
+    text = "".join(ch for ch in str(text).lower() if ch not in set(string.punctuation))
+    text = re.sub(r"\b(a|an|the)\b", " ", text)
+    return " ".join(text.split())
 
 
-class Counter(BaseCallback):
-    """LM calls, and per adapter class the calls it formatted and the replies it parsed. Every ChatAdapter
-    failure (unparsable or empty reply) becomes one JSONAdapter retry, so JSONAdapter calls count them.
-
-    DSPy wraps `format`/`parse` with callbacks once per subclass, so JSONAdapter's inherited `format`
-    reports twice, nested: only the outermost event of a nest is counted."""
-
-    def __init__(self):
-        self.reset()
-        self._depth = {"format": 0, "parse": 0}
-        self._parsing = []
-
-    def reset(self):
-        self.lm_calls = 0
-        self.adapters = {"ChatAdapter": {"calls": 0, "parsed": 0}, "JSONAdapter": {"calls": 0, "parsed": 0}}
-
-    def snapshot(self):
-        return {"lmCalls": self.lm_calls, "adapters": json.loads(json.dumps(self.adapters))}
-
-    @staticmethod
-    def _name(adapter):
-        # JSONAdapter subclasses ChatAdapter, so test it first.
-        return "JSONAdapter" if isinstance(adapter, JSONAdapter) else "ChatAdapter"
-
-    def on_lm_start(self, call_id, instance, inputs):
-        self.lm_calls += 1
-
-    def on_adapter_format_start(self, call_id, instance, inputs):
-        if self._depth["format"] == 0:
-            self.adapters[self._name(instance)]["calls"] += 1
-        self._depth["format"] += 1
-
-    def on_adapter_format_end(self, call_id, outputs, exception=None):
-        self._depth["format"] -= 1
-
-    def on_adapter_parse_start(self, call_id, instance, inputs):
-        self._parsing.append(self._name(instance))
-
-    def on_adapter_parse_end(self, call_id, outputs, exception=None):
-        adapter = self._parsing.pop()
-        if exception is None and not self._parsing:
-            self.adapters[adapter]["parsed"] += 1
+def token_f1(prediction, gold):
+    pred, ref = normalize(prediction).split(), normalize(gold).split()
+    if not pred or not ref:
+        return float(pred == ref)
+    common = sum(min(pred.count(t), ref.count(t)) for t in set(pred))
+    if common == 0:
+        return 0.0
+    precision, recall = common / len(pred), common / len(ref)
+    return 2 * precision * recall / (precision + recall)
 
 
-def label_match(example, prediction, trace=None):
-    # Lenient like Kkachi's labelAccuracy: case and surrounding whitespace do not matter.
-    return float(str(prediction.get("sentiment", "")).strip().lower() == example.sentiment)
+def make_signature(task):
+    fields = {name: (str, dspy.InputField()) for name in task["inputs"]}
+    # Literal types for labels: DSPy validates and lists the choices in its prompt.
+    output_type = Literal[tuple(task["labels"])] if task["labels"] else str
+    fields[task["output"]] = (output_type, dspy.OutputField())
+    return dspy.make_signature(fields)  # default instructions, as Kkachi has with empty ones
 
 
-def to_examples(rows):
-    return [dspy.Example(text=r["text"], sentiment=r["sentiment"]).with_inputs("text") for r in rows]
+def make_metric(task):
+    output = task["output"]
+    if task["labels"]:
+        # Lenient like Kkachi's labelAccuracy: case and surrounding white space do not matter.
+        return lambda example, prediction, trace=None: float(str(prediction.get(output, "")).strip().lower() == example[output])
+    # Kkachi's token_f1 passes at 0.5; DSPy keeps a bootstrapped trace whose metric value is truthy.
+    return lambda example, prediction, trace=None: max(token_f1(prediction.get(output, ""), a) for a in example["answers"]) >= 0.5
 
 
-def timed(counter, run):
-    counter.reset()
+def to_examples(task, rows):
+    return [dspy.Example(**row["inputs"], **{task["output"]: row["output"]}, answers=row["answers"]).with_inputs(*task["inputs"]) for row in rows]
+
+
+def lm_for(task, url):
+    # No response cache at all, so every prediction below is a real LM call.
+    return dspy.LM(f"openai/{task['model']}", api_base=url, api_key="unused", temperature=0.0, max_tokens=task["maxTokens"], cache=False)
+
+
+def predict_all(program, task, rows, url):
     started = time.perf_counter()
-    value = run()
-    return value, {"seconds": time.perf_counter() - started, **counter.snapshot()}
-
-
-def evaluate(program, devset, counter):
-    # max_errors above the set size: a reply that does not parse scores 0 instead of aborting the run
-    # (DSPy's default of 10 stops the evaluation after the tenth unparsed reply).
-    evaluator = dspy.Evaluate(devset=devset, metric=label_match, num_threads=1, max_errors=len(devset) + 1, display_progress=False)
-    result, stats = timed(counter, lambda: evaluator(program))
-    scores = [score for _, _, score in result.results]
-    answers = [str(prediction.get("sentiment", "")).strip().lower() for _, prediction, _ in result.results]
-    unparsed = sum(1 for _, prediction, _ in result.results if "sentiment" not in prediction)
-    return {"accuracy": sum(scores) / len(scores), "n": len(scores), "unparsed": unparsed, "positive": answers.count("positive"), **stats}
+    predictions = []
+    with dspy.context(lm=lm_for(task, url)):
+        for example in rows:
+            try:
+                answer = program(**example.inputs()).get(task["output"])
+                predictions.append(None if answer is None else str(answer))
+            except Exception:  # noqa: BLE001 - an unparsable reply is a missing answer, as in dspy.Evaluate
+                predictions.append(None)
+    return {"seconds": time.perf_counter() - started, "predictions": predictions}
 
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--base-url", required=True)
-    parser.add_argument("--model", required=True)
-    parser.add_argument("--data", required=True)
-    parser.add_argument("--max-tokens", type=int, required=True)
+    parser.add_argument("--task", required=True)
     parser.add_argument("--out", required=True)
+    parser.add_argument("--adapter", choices=sorted(ADAPTERS), default="chat")
     args = parser.parse_args()
-    with open(args.data, encoding="utf-8") as f:
-        data = json.load(f)
-    trainset, devset = to_examples(data["train"]), to_examples(data["dev"])
+    with open(args.task, encoding="utf-8") as f:
+        task = json.load(f)
+    trainset, testset = to_examples(task, task["train"]), to_examples(task, task["test"])
+    urls = task["urls"]
 
-    # No response cache at all, so every prediction below is a real LM call.
     dspy.configure_cache(enable_disk_cache=False, enable_memory_cache=False)
-    counter = Counter()
-    lm = dspy.LM(f"openai/{args.model}", api_base=args.base_url, api_key="unused", temperature=0.0, max_tokens=args.max_tokens, cache=False)
-    dspy.configure(lm=lm, callbacks=[counter])  # no adapter configured: DSPy's default ChatAdapter
-    student = dspy.Predict(Sentiment)
+    dspy.configure(adapter=ADAPTERS[args.adapter]())
+    student = dspy.Predict(make_signature(task))
 
-    # Warm-up outside the timings: lazy imports, HTTP pool, the server's prompt cache.
-    try:
-        student(text=trainset[0].text)
-    except Exception:
-        pass  # an unparsable warm-up reply is expected from a 135M model; only the timing matters here
+    zero_shot = predict_all(student, task, testset, urls["zeroShot"])
 
-    zero_shot = evaluate(student, devset, counter)
-    # max_errors as above: a teacher reply that does not parse is a failed trace, not the end of the compile.
-    optimizer = dspy.BootstrapFewShot(metric=label_match, max_bootstrapped_demos=4, max_labeled_demos=4, max_errors=len(trainset) + 1)
-    optimized, compile_stats = timed(counter, lambda: optimizer.compile(student, trainset=trainset))
-    demos = optimized.predictors()[0].demos
-    compile_stats["demos"] = len(demos)
-    compile_stats["augmented"] = sum(1 for d in demos if d.get("augmented"))
-    compile_stats["labels"] = [d.sentiment for d in demos]
-    optimized_eval = evaluate(optimized, devset, counter)
+    started = time.perf_counter()
+    demos = task["maxDemos"]
+    # max_errors above the set size: a teacher reply that does not parse is a failed trace, not the end of the compile.
+    optimizer = dspy.BootstrapFewShot(metric=make_metric(task), max_bootstrapped_demos=demos, max_labeled_demos=demos, max_errors=len(trainset) + 1)
+    with dspy.context(lm=lm_for(task, urls["compile"])):
+        optimized = optimizer.compile(student, trainset=trainset)
+    found = optimized.predictors()[0].demos
+    augmented = sum(1 for d in found if d.get("augmented"))
+    compile_phase = {"seconds": time.perf_counter() - started, "demos": len(found), "note": f"{augmented} bootstrapped + {len(found) - augmented} labelled"}
 
+    optimized_phase = predict_all(optimized, task, testset, urls["optimized"])
+    how = f"{type(ADAPTERS[args.adapter]()).__name__}; max_tokens={task['maxTokens']}; BootstrapFewShot({demos} bootstrapped, {demos} labelled, 1 round)"
     with open(args.out, "w", encoding="utf-8") as f:
-        json.dump({"dspy": dspy.__version__, "zeroShot": zero_shot, "compile": compile_stats, "optimized": optimized_eval}, f)
+        json.dump({"version": dspy.__version__, "how": how, "zeroShot": zero_shot, "compile": compile_phase, "optimized": optimized_phase}, f)
 
 
 if __name__ == "__main__":
