@@ -35,6 +35,8 @@ interface Options {
   writeDocs: boolean;
   reportOnly: boolean;
   systems: string[];
+  /** Where the run is saved; with --report-only, a comma-separated list of runs to merge (one per task). */
+  results: string[];
 }
 
 function parseOptions(argv: string[]): Options {
@@ -55,6 +57,7 @@ function parseOptions(argv: string[]): Options {
       'dspy-adapter': { type: 'string', default: 'chat' },
       'write-docs': { type: 'boolean', default: false },
       'report-only': { type: 'boolean', default: false },
+      results: { type: 'string', default: RESULTS },
     },
   });
   const int = (name: keyof typeof values, min = 1): number => {
@@ -83,6 +86,7 @@ function parseOptions(argv: string[]): Options {
     dspyAdapter,
     writeDocs: values['write-docs'] === true,
     reportOnly: values['report-only'] === true,
+    results: (values.results as string).split(','),
   };
 }
 
@@ -145,33 +149,63 @@ function peers(opts: Options, python: string): PeerCommand[] {
   return all.filter((p) => opts.systems.includes(p.key));
 }
 
-function saveRecord(record: RunRecord): void {
-  mkdirSync(path.dirname(RESULTS), { recursive: true });
-  writeFileSync(RESULTS, JSON.stringify(record, null, 1));
+function saveRecord(record: RunRecord, file: string): void {
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, JSON.stringify(record, null, 1));
 }
 
-async function runTask(name: TaskName, opts: Options, proxy: MeteringProxy, model: string, python: string): Promise<TaskRecord> {
+/** Runs made in parallel, one task each (separate servers), reported as one: tasks in file order. */
+function mergeRecords(files: string[]): RunRecord {
+  const records = files.map((file) => JSON.parse(readFileSync(file, 'utf8')) as RunRecord);
+  const [first] = records;
+  if (!first) throw new Error('--results names no file');
+  return {
+    ...first,
+    command: records.map((r) => r.command).join(' & '),
+    started: records.map((r) => r.started).sort()[0] as string,
+    finished: records.map((r) => r.finished ?? r.started).sort().at(-1) as string,
+    load: records.flatMap((r) => r.load),
+    tasks: records.flatMap((r) => r.tasks),
+  };
+}
+
+/** Runs every system on one task, saving the record after each so a cut-short run keeps what it did. */
+async function runTask(name: TaskName, opts: Options, proxy: MeteringProxy, model: string, python: string, record: RunRecord): Promise<void> {
   const task = loadTask(name, opts.sizes);
   console.error(`# ${name}: ${task.train.length} train, ${task.test.length} test rows (of ${task.pool})`);
-  const runs: TaskRecord['runs'] = [];
+  const entry: TaskRecord = { task, runs: [], meters: {} };
+  record.tasks.push(entry);
+  const save = () => {
+    entry.meters = Object.fromEntries([...proxy.meters].filter(([meter]) => meter.startsWith(`${name}.`)));
+    record.finished = new Date().toISOString();
+    saveRecord(record, opts.results[0] as string);
+  };
   if (opts.systems.includes('kkachi')) {
     console.error(`# ${name}: Kkachi`);
-    runs.push(...(await runKkachi(task, { maxTokens: opts.maxTokens, maxDemos: opts.maxDemos, seed: opts.sizes.seed, baseURL: proxy.baseURL, model })));
+    entry.runs.push(...(await runKkachi(task, { maxTokens: opts.maxTokens, maxDemos: opts.maxDemos, seed: opts.sizes.seed, baseURL: proxy.baseURL, model })));
+    save();
   }
   for (const peer of peers(opts, python)) {
     console.error(`# ${name}: ${peer.system}`);
     const meters = peerMeters(name, peer.key);
     const urls = { zeroShot: proxy.baseURL(meters.zeroShot), compile: proxy.baseURL(meters.compile), optimized: proxy.baseURL(meters.optimized) };
-    runs.push(await runPeer(peer, taskInput(task, { maxTokens: opts.maxTokens, maxDemos: opts.maxDemos, urls, model, seed: opts.sizes.seed })));
+    try {
+      entry.runs.push(await runPeer(peer, taskInput(task, { maxTokens: opts.maxTokens, maxDemos: opts.maxDemos, urls, model, seed: opts.sizes.seed })));
+    } catch (err) {
+      // One peer's crash must not throw away the other systems' rows: the report lists it.
+      const message = err instanceof Error ? err.message : String(err);
+      console.error(`# ${name}: ${peer.system} failed: ${message}`);
+      entry.failures = [...(entry.failures ?? []), `${peer.system}: ${message.split('\n').slice(0, 3).join(' ')}`];
+    }
+    save();
   }
-  return { task, runs, meters: Object.fromEntries([...proxy.meters].filter(([meter]) => meter.startsWith(`${name}.`))) };
 }
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const opts = parseOptions(argv);
   if (opts.reportOnly) {
-    writeReport(JSON.parse(readFileSync(RESULTS, 'utf8')) as RunRecord, opts.writeDocs);
+    writeReport(mergeRecords(opts.results), opts.writeDocs);
     return;
   }
   if (!existsSync('bin/kkachi.js') || !existsSync('dist/cli/main.js')) throw new Error('Run from the project root after `npm run build`');
@@ -199,10 +233,9 @@ async function main(): Promise<void> {
   };
   try {
     for (const name of opts.tasks) {
-      record.tasks.push(await runTask(name, opts, proxy, model, python));
+      await runTask(name, opts, proxy, model, python, record);
       record.load.push(os.loadavg()[0] as number);
-      record.finished = new Date().toISOString();
-      saveRecord(record);
+      saveRecord(record, opts.results[0] as string);
     }
   } finally {
     clearInterval(progress);

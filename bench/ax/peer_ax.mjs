@@ -3,12 +3,13 @@
 // phase). The driver scores the predictions the same way for every system.
 // By hand: node bench/ax/peer_ax.mjs --task FILE --out FILE
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
+import { URL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ai, ax, AxBootstrapFewShot } from '@ax-llm/ax';
 
-const { version } = createRequire(import.meta.url)('@ax-llm/ax/package.json');
+// The package's exports hide its package.json, so read the installed file itself.
+const { version } = JSON.parse(readFileSync(new URL('./node_modules/@ax-llm/ax/package.json', import.meta.url), 'utf8'));
 const { values } = parseArgs({ options: { task: { type: 'string' }, out: { type: 'string' } } });
 const task = JSON.parse(readFileSync(values.task, 'utf8'));
 

@@ -10,6 +10,8 @@ export interface TaskRecord {
   task: PeerTask;
   runs: SystemRun[];
   meters: Record<string, Meter>;
+  /** Peers whose process failed on this task, with the reason. */
+  failures?: string[];
 }
 
 export interface RunRecord {
@@ -89,6 +91,7 @@ function taskTable(record: TaskRecord, rows: Row[]): string {
   }
   const notes = rows.filter((r) => r.run.compile.note).map((r) => `${r.label}: ${r.run.compile.note}`);
   if (notes.length > 0) lines.push('', `Compile notes — ${notes.join('; ')}.`);
+  for (const failure of record.failures ?? []) lines.push('', `**Failed** — ${failure}`);
   return lines.join('\n');
 }
 
