@@ -21,9 +21,10 @@ import {
   feedbackToRow,
   historyFromRow,
   LATENCY_SAMPLE,
-  NO_POINTERS,
+  pointersFromRow,
   predictionFromRow,
   predictionToRow,
+  reportFromRow,
   routingFromRow,
   servingStatsFrom,
   unknownProgram,
@@ -33,6 +34,7 @@ import {
   type HistoryRow,
   type JudgedCount,
   type PredictionRow,
+  type ReportRow,
   type RoutingRow,
   type ServedCount,
   type VersionRow,
@@ -226,21 +228,16 @@ export class PostgresStore implements Store {
   }
 
   async getReport(id: string): Promise<StoredReport | null> {
-    const { rows } = await this.pool.query<{ task: string; version_id: string; report: string; created_at: number }>(
-      'SELECT task, version_id, report, created_at FROM eval_reports WHERE id = $1',
-      [id],
-    );
+    const { rows } = await this.pool.query<ReportRow>('SELECT task, version_id, report, created_at FROM eval_reports WHERE id = $1', [id]);
     const row = rows[0];
-    if (!row) return null;
-    return { id, task: row.task, versionId: row.version_id, report: JSON.parse(row.report), createdAt: row.created_at };
+    return row ? reportFromRow(id, row) : null;
   }
 
   // ── registry pointers ──────────────────────────────────────────────────────────────────────────
 
   async getPointers(task: string): Promise<Pointers> {
     const { rows } = await this.pool.query<Pointers>('SELECT active, previous, candidate FROM registry WHERE task = $1', [task]);
-    const row = rows[0];
-    return row ? { active: row.active, previous: row.previous, candidate: row.candidate } : { ...NO_POINTERS };
+    return pointersFromRow(rows[0]);
   }
 
   async compareAndSetActive(task: string, cas: CompareAndSet): Promise<boolean> {

@@ -4,7 +4,7 @@ import { contentHash } from '../core/canonical';
 import { isCorrection } from '../core/correction';
 import { percentile } from '../core/stats/percentile';
 import type { FeedbackRecord } from '../core/types';
-import type { DatasetContent, DatasetSnapshot, HistoryEntry, Pointers, PredictionLogEntry, Routing, VersionRecord, VersionServingStats } from './types';
+import type { DatasetContent, DatasetSnapshot, HistoryEntry, Pointers, PredictionLogEntry, Routing, StoredReport, VersionRecord, VersionServingStats } from './types';
 
 export const NO_POINTERS: Pointers = { active: null, previous: null, candidate: null };
 
@@ -12,6 +12,22 @@ export const NO_POINTERS: Pointers = { active: null, previous: null, candidate: 
 export function artifactFromRow(artifactJson: string, evalReportId: string | null): ProgramArtifact {
   const artifact = parseArtifact(JSON.parse(artifactJson));
   return { ...artifact, lineage: { ...artifact.lineage, evalReportId } };
+}
+
+/** A registry row's pointers; a task without a row has none. */
+export function pointersFromRow(row: Pointers | undefined): Pointers {
+  return row ? { active: row.active, previous: row.previous, candidate: row.candidate } : { ...NO_POINTERS };
+}
+
+export interface ReportRow {
+  task: string;
+  version_id: string;
+  report: string;
+  created_at: number;
+}
+
+export function reportFromRow(id: string, row: ReportRow): StoredReport {
+  return { id, task: row.task, versionId: row.version_id, report: JSON.parse(row.report), createdAt: row.created_at };
 }
 
 export interface FeedbackRow {

@@ -19,12 +19,13 @@ import {
   feedbackToRow,
   historyFromRow,
   LATENCY_SAMPLE,
-  NO_POINTERS,
+  pointersFromRow,
   predictionFromRow,
   predictionToRow,
   servingStatsFrom,
   unknownProgram,
   unknownVersion,
+  reportFromRow,
   routingFromRow,
   versionsFromRows,
   type FeedbackRow,
@@ -33,6 +34,7 @@ import {
   type VersionRow,
   type JudgedCount,
   type PredictionRow,
+  type ReportRow,
   type ServedCount,
 } from './rows';
 import type {
@@ -167,11 +169,8 @@ export class SqliteStore implements Store {
   }
 
   async getReport(id: string): Promise<StoredReport | null> {
-    const row = this.db.prepare('SELECT task, version_id, report, created_at FROM eval_reports WHERE id = ?').get(id) as
-      | { task: string; version_id: string; report: string; created_at: number }
-      | undefined;
-    if (!row) return null;
-    return { id, task: row.task, versionId: row.version_id, report: JSON.parse(row.report), createdAt: row.created_at };
+    const row = this.db.prepare('SELECT task, version_id, report, created_at FROM eval_reports WHERE id = ?').get(id) as ReportRow | undefined;
+    return row ? reportFromRow(id, row) : null;
   }
 
   // ── registry pointers ──────────────────────────────────────────────────────────────────────────
@@ -355,8 +354,7 @@ export class SqliteStore implements Store {
   }
 
   private pointers(task: string): Pointers {
-    const row = this.db.prepare('SELECT active, previous, candidate FROM registry WHERE task = ?').get(task) as Pointers | undefined;
-    return row ? { active: row.active, previous: row.previous, candidate: row.candidate } : { ...NO_POINTERS };
+    return pointersFromRow(this.db.prepare('SELECT active, previous, candidate FROM registry WHERE task = ?').get(task) as Pointers | undefined);
   }
 
   private versionExists(task: string, id: string): boolean {

@@ -10,7 +10,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { cycleWorkflowId, learnerWorkflowId, optimizeNowUpdate } from '../../src/contract';
 import { learner } from '../../src/workflows/learner';
 import { keywordOracle } from '../support/keyword-world';
-import { feedbackFor, keywordTask, setUpHarness, spawnWorkerProcess, waitForStatus, type Harness } from './harness';
+import { feedbackFor, keywordTask, setUpHarness, spawnWorkerProcess, until, waitForStatus, type Harness } from './harness';
 
 const TASK = 'crash';
 
@@ -34,16 +34,6 @@ const startWorkerProcess = (): ChildProcess => {
   children.push(child);
   return child;
 };
-
-async function until<T>(probe: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 /** Attempt numbers of every `optimize` activity in a workflow's history. */
 async function optimizeAttempts(handle: WorkflowHandle): Promise<number[]> {

@@ -130,6 +130,17 @@ export function feedbackFor(i: number, opts: { confirm?: boolean; versionId?: st
   };
 }
 
+/** Polls `probe` every 100 ms until it gives a value (which it returns); fails naming `what` after timeoutMs. */
+export async function until<T>(probe: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
 /** Polls the learner's `status` until `done` holds (or fails with the last status seen). */
 export async function waitForStatus(
   handle: WorkflowHandle,

@@ -11,7 +11,7 @@ import { openStore, type Store } from '../../src/store';
 import { learner } from '../../src/workflows/learner';
 import { keywordOracle } from '../support/keyword-world';
 import { startPostgres, type PostgresCluster } from '../support/postgres';
-import { feedbackFor, keywordTask, setUpHarness, spawnWorkerProcess, waitForStatus, type Harness } from './harness';
+import { feedbackFor, keywordTask, setUpHarness, spawnWorkerProcess, until, waitForStatus, type Harness } from './harness';
 
 const TASK = 'shared';
 let h: Harness;
@@ -36,16 +36,6 @@ afterAll(async () => {
   await store?.close();
   await Promise.all([h?.stop(), pg?.stop()]);
 });
-
-async function until<T>(probe: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 it('spreads a cycle over two workers and survives losing one mid-optimize with exactly one promotion', async () => {
   const spec = keywordTask(TASK, h.double.baseURL, {
