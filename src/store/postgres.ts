@@ -57,6 +57,11 @@ import type {
   VersionServingStats,
 } from './types';
 
+/** Rows as one array per column, in `keys` order: the parameters of an `INSERT … SELECT FROM unnest(…)`. */
+function columns<R, K extends keyof R>(rows: readonly R[], keys: readonly K[]): R[K][][] {
+  return keys.map((key) => rows.map((r) => r[key]));
+}
+
 /** Whether a store location names a PostgreSQL database rather than a SQLite file. */
 export function isPostgresUrl(location: string): boolean {
   return /^postgres(ql)?:\/\//i.test(location);
@@ -151,7 +156,6 @@ export class PostgresStore implements Store {
   async insertFeedback(task: string, records: readonly FeedbackRecord[]): Promise<{ inserted: number; duplicates: number }> {
     if (records.length === 0) return { inserted: 0, duplicates: 0 };
     const rows = records.map(feedbackToRow);
-    const column = <K extends keyof FeedbackRow>(key: K) => rows.map((r) => r[key]);
     const { rowCount } = await retryOnDeadlock(() => this.pool.query(
       `INSERT INTO feedback (task, prediction_id, input, predicted, correct, is_correction, version_id, received_at)
        SELECT $1, prediction_id, input, predicted, correct, is_correction, version_id, received_at
@@ -159,16 +163,7 @@ export class PostgresStore implements Store {
          WITH ORDINALITY AS r (prediction_id, input, predicted, correct, is_correction, version_id, received_at, n)
        ORDER BY n
        ON CONFLICT (task, prediction_id) DO NOTHING`,
-      [
-        task,
-        column('prediction_id'),
-        column('input'),
-        column('predicted'),
-        column('correct'),
-        column('is_correction'),
-        column('version_id'),
-        column('received_at'),
-      ],
+      [task, ...columns(rows, ['prediction_id', 'input', 'predicted', 'correct', 'is_correction', 'version_id', 'received_at'])],
     ));
     const inserted = rowCount ?? 0;
     return { inserted, duplicates: records.length - inserted };
@@ -370,12 +365,11 @@ export class PostgresStore implements Store {
   async logPredictions(entries: readonly PredictionLogEntry[]): Promise<void> {
     if (entries.length === 0) return;
     const rows = entries.map(predictionToRow);
-    const column = <K extends keyof PredictionRow>(key: K) => rows.map((r) => r[key]);
     await this.pool.query(
       `INSERT INTO predictions (task, id, version_id, inputs, outputs, error, latency_ms, created_at)
        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::double precision[], $8::bigint[])
        ON CONFLICT (task, id) DO NOTHING`,
-      [column('task'), column('id'), column('version_id'), column('inputs'), column('outputs'), column('error'), column('latency_ms'), column('created_at')],
+      columns(rows, ['task', 'id', 'version_id', 'inputs', 'outputs', 'error', 'latency_ms', 'created_at']),
     );
   }
 
