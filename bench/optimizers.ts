@@ -1,8 +1,10 @@
 /**
  * Optimizers on the embedded model, on several real labelled sets: zero-shot, DSPy's BootstrapFewShot
- * as DSPy configures it, the same with label-balanced demos, and Kkachi's recommended configuration
- * (what a spec without an optimizer gets), each scored on held-out rows by macro-F1, accuracy and the
- * largest over-answer ratio (a label's share of the answers ÷ its true share).
+ * as DSPy configures it, the same with label-balanced demos, Kkachi's recommended configuration
+ * (what a spec without an optimizer gets), KNNFewShot against as many fixed demos, and Routing by a
+ * source field against one program, each scored on held-out rows by macro-F1, accuracy and the
+ * largest over-answer ratio (a label's share of the answers ÷ its true share), with the median
+ * latency of a test prediction (KNN's per-request demos cannot reuse a shared prompt prefix).
  * Run: see docs/BENCHMARKS.md ("Optimizers on small models").
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -11,6 +13,7 @@ import { evaluate, type EvalReport } from '../src/core/evaluate';
 import { createLocalLM } from '../src/core/lm/local';
 import { disposeLocalRuntimes } from '../src/core/lm/local-runtime';
 import type { LM } from '../src/core/lm/types';
+import { modelsDir } from '../src/models/location';
 import { labelAccuracy } from '../src/core/metrics';
 import { createOptimizer, recommendedOptimizer } from '../src/core/optimizers';
 import { createProgram, type ProgramSpec } from '../src/core/program';
@@ -23,6 +26,8 @@ interface DataSet {
   signature: string;
   labels: string[];
   rows: Example[];
+  /** An input field naming each row's domain: the set also gets the Routing rows. */
+  routeField?: string;
 }
 
 const arg = (name: string, fallback: string) => {
@@ -30,12 +35,25 @@ const arg = (name: string, fallback: string) => {
   return i >= 0 ? (process.argv[i + 1] as string) : fallback;
 };
 
-function amazon(): DataSet {
-  const raw = JSON.parse(readFileSync(require.resolve('sentiment/test/fixtures/amazon.json'), 'utf8')) as { text: string; class: number | null }[];
-  const rows = raw
+const SENTENCE_SOURCES = ['amazon', 'imdb', 'yelp'] as const;
+type SentenceSource = (typeof SENTENCE_SOURCES)[number];
+
+/** One of npm sentiment's UCI Sentiment Labelled Sentences files (1,000 sentences, CC BY 4.0). */
+function sentenceRows(source: SentenceSource): Example[] {
+  const raw = JSON.parse(readFileSync(require.resolve(`sentiment/test/fixtures/${source}.json`), 'utf8')) as { text: string; class: number | null }[];
+  return raw
     .filter((r) => r.text.trim() !== '' && r.class !== null)
-    .map((r, i) => ({ id: `amazon-${i}`, inputs: { text: r.text.trim() }, outputs: { sentiment: r.class === 1 ? 'positive' : 'negative' } }));
-  return { name: 'amazon reviews (2-class, npm sentiment@5.0.2)', signature: 'text -> sentiment: positive|negative', labels: ['positive', 'negative'], rows };
+    .map((r, i) => ({ id: `${source}-${i}`, inputs: { text: r.text.trim() }, outputs: { sentiment: r.class === 1 ? 'positive' : 'negative' } }));
+}
+
+function sentences(source: SentenceSource): DataSet {
+  return { name: `${source} sentences (2-class, npm sentiment@5.0.2)`, signature: 'text -> sentiment: positive|negative', labels: ['positive', 'negative'], rows: sentenceRows(source) };
+}
+
+/** All three sentence files, each row tagged with its source: a domain field to route by. */
+function bySource(): DataSet {
+  const rows = SENTENCE_SOURCES.flatMap((source) => sentenceRows(source).map((e) => ({ ...e, inputs: { source, text: e.inputs.text as string } })));
+  return { name: 'amazon + imdb + yelp sentences, source field', signature: 'source, text -> sentiment: positive|negative', labels: ['positive', 'negative'], rows, routeField: 'source' };
 }
 
 function tweets(): DataSet | undefined {
@@ -62,18 +80,30 @@ function scoreOf(report: EvalReport, set: readonly Example[], labels: string[]) 
   return { macroF1: summary.macroF1, accuracy: summary.accuracy, overAnswer };
 }
 
+/** Demos a prediction sees: KNN's k per request, or per route for a router. */
+function demosOf(program: ProgramSpec): string {
+  if (program.knn) return `${program.knn.k} of ${program.knn.pool.length}`;
+  if (program.router) return Object.entries(program.router.routes).map(([value, route]) => `${value} ${route.demos.length}`).join(', ');
+  return String(program.demos.length);
+}
+
 async function main() {
   const model = arg('model', 'smollm2-135m');
   const nTest = Number(arg('test', '100'));
   const nTrain = Number(arg('train', '40'));
   const nVal = Number(arg('val', '30'));
   const only = arg('only', '');
-  const lm: LM = await createLocalLM({ model });
-  const which = arg('set', 'all');
-  const sets = [which !== 'tweets' ? amazon() : undefined, which !== 'amazon' ? tweets() : undefined].filter((s): s is DataSet => s !== undefined);
+  const lm: LM = await createLocalLM({ model, modelsDir: modelsDir() });
+  const loaders: Record<string, () => DataSet | undefined> = { amazon: () => sentences('amazon'), imdb: () => sentences('imdb'), yelp: () => sentences('yelp'), tweets, 'by-source': bySource };
+  const which = arg('set', 'amazon,tweets').split(',');
+  const sets = which.map((name) => {
+    const load = loaders[name];
+    if (!load) throw new Error(`--set ${name}: one of ${Object.keys(loaders).join(', ')}`);
+    return load();
+  }).filter((s): s is DataSet => s !== undefined);
   console.log(`# ${new Date().toISOString()} ${os.cpus().length} cores, load ${os.loadavg()[0]?.toFixed(1)}; model ${model}; train ${nTrain}, val ${nVal}, test ${nTest}`);
-  console.log('| data | optimizer | test macro-F1 | accuracy | max over-answer | demos | calibrated | compile predictions | compile s |');
-  console.log('|---|---|---|---|---|---|---|---|---|');
+  console.log('| data | optimizer | test macro-F1 | accuracy | max over-answer | demos | calibrated | compile predictions | compile s | test p50 ms |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
   for (const set of sets) {
     const shuffled = createRng(7).shuffle(set.rows);
     const test = shuffled.slice(0, nTest);
@@ -91,20 +121,25 @@ async function main() {
         'random search, 16 labelled demos, balanceLabels + calibrate',
         () => compileWith({ name: 'BootstrapFewShotWithRandomSearch', config: { numCandidatePrograms: 4, maxLabeledDemos: 16, balanceLabels: true, calibrate: true } }),
       ],
+      ['LabeledFewShot k=4 (fixed demos)', () => compileWith({ name: 'LabeledFewShot', config: { k: 4 } })],
+      ['KNNFewShot k=4', () => compileWith({ name: 'KNNFewShot', config: { k: 4 } })],
     ];
+    if (set.routeField) {
+      runs.push(['Routing by source, BootstrapFewShot per source', () => compileWith({ name: 'Routing', config: { field: set.routeField, optimizer: { name: 'BootstrapFewShot', config: {} } } })]);
+    }
     async function compileWith(choice: { name: string; config?: unknown }) {
       const result = await createOptimizer(choice).compile(student, { trainset, valset, lm, metric, seed: 0, score: valScore });
       return { program: result.program, calls: result.usage?.predictions ?? 0 };
     }
     for (const [name, run] of runs) {
-      if (only && !name.includes(only)) continue;
+      if (only && !only.split(',').some((o) => name.includes(o))) continue;
       const started = performance.now();
       const { program, calls } = await run();
       const compileS = (performance.now() - started) / 1000;
       const report = await evaluate(program, test, { lm, metric, concurrency: 1 });
       const s = scoreOf(report, test, set.labels);
       console.log(
-        `| ${set.name} | ${name} | ${s.macroF1.toFixed(3)} | ${(s.accuracy * 100).toFixed(1)}% | ${s.overAnswer.toFixed(2)}× | ${program.demos.length} | ${program.calibration ? 'yes' : 'no'} | ${calls} | ${compileS.toFixed(0)} |`,
+        `| ${set.name} | ${name} | ${s.macroF1.toFixed(3)} | ${(s.accuracy * 100).toFixed(1)}% | ${s.overAnswer.toFixed(2)}× | ${demosOf(program)} | ${program.calibration ? 'yes' : 'no'} | ${calls} | ${compileS.toFixed(0)} | ${report.latency.p50.toFixed(0)} |`,
       );
     }
   }
