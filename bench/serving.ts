@@ -1,21 +1,21 @@
 /**
  * Benchmarks of `kkachi serve` over real HTTP on loopback (results in docs/BENCHMARKS.md):
- *   feedback [--seconds 60]  HTTP feedback ingestion into one learner (real dev server, worker, SQLite
- *                            store): events/s offered and accepted vs recorded by the learner; then the
- *                            signal path alone from one client (`feedbackBatch` and single `feedback`).
+ *   feedback [--seconds 60 --concurrency 256]
+ *                            HTTP feedback ingestion into one learner (real dev server, worker process,
+ *                            SQLite store): records/s accepted vs recorded by the learner; then the signal
+ *                            path alone from one client (single `feedback`, and `feedbackBatch` of the
+ *                            size the HTTP batcher sent).
  *   overhead [--local]       predict latency through HTTP minus the raw LM call, p50/p99: an instant
  *                            OpenAI-compatible LM (default) or the embedded model (--local).
  *   hotswap                  requests/s and errors while the active version is promoted 10 times.
  * Run: npm run bench:serving -- <name> [flags]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { once } from 'node:events';
+import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import { createActivities } from '../src/activities';
-import { learnerWorkflowId, feedbackBatchSignal, feedbackSignal, statusQuery, type FeedbackPayload, type LearnerStatus } from '../src/contract';
+import { learnerWorkflowId, feedbackBatchSignal, feedbackSignal, type FeedbackPayload } from '../src/contract';
 import { createArtifact, type ProgramArtifact } from '../src/core/artifact';
 import { createLM, type LMConfig } from '../src/core/lm/factory';
 import { disposeLocalRuntimes } from '../src/core/lm/local-runtime';
@@ -23,12 +23,13 @@ import type { LM } from '../src/core/lm/types';
 import { createProgram, predict } from '../src/core/program';
 import { percentile } from '../src/core/stats/percentile';
 import type { TaskSpecInput } from '../src/core/task-spec';
-import { spawn } from 'node:child_process';
-import { ensureSearchAttributes, portAnswers } from '../src/demo/temporal-server';
 import { startOpenAIServer } from '../src/server/openai-server';
+import { modelsDir } from '../src/models/location';
+import { learnerTarget, type FeedbackTarget } from '../src/serving/feedback-target';
 import { startServing, type RunningServer } from '../src/serving/server';
 import { openStore, type Store } from '../src/store';
-import { createWorker } from '../src/worker';
+import { learner } from '../src/workflows/learner';
+import { setUpHarness, spawnWorkerProcess, waitForStatus } from '../test/workflows/harness';
 
 const SIGNATURE = 'text -> sentiment: positive|negative';
 const TASK = 'bench';
@@ -39,17 +40,6 @@ const flag = (name: string): string | undefined => {
 };
 const say = (line: string) => process.stderr.write(`${line}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function freePort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, host, () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 /** An LM that answers at once: what is measured is everything around the model. */
 const instantLM: LM = { id: 'instant', complete: async () => ({ text: 'positive', usage: { promptTokens: 1, completionTokens: 1 }, latencyMs: 0, cached: false }) };
@@ -97,9 +87,21 @@ async function servedTask(dir: string, lm: LMConfig, lmFor?: () => Promise<LM>):
   };
 }
 
-async function post(url: string, body: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+/** Keep-alive HTTP/1.1 from node:http: a lean client, so its own work in this process skews the server's numbers least. */
+const agent = new Agent({ keepAlive: true, maxSockets: 512 });
+
+function post(url: string, body: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
+  const data = JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown> }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(data);
+  });
 }
 
 const summary = (values: number[]) => ({ n: values.length, p50: percentile(values, 50), p99: percentile(values, 99) });
@@ -113,7 +115,7 @@ async function overhead(): Promise<void> {
   const endpoint = local ? null : await startOpenAIServer({ lm: instantLM, modelName: 'instant' });
   const config: LMConfig = local ? { provider: 'local', model: process.env.KKACHI_MODEL || 'smollm2-135m' } : { provider: 'openai', model: 'instant', baseURL: endpoint?.baseURL };
   // One LM object for both paths, so the same client (and, locally, the same loaded model) is measured.
-  const lm = await createLM(config, { cacheDir: null });
+  const lm = await createLM(config, { cacheDir: null, modelsDir: modelsDir() });
   const stack = await servedTask(dir, config, async () => lm);
   try {
     const texts = Array.from({ length: n }, (_, i) => `Review ${i}: it arrived on time and works.`);
@@ -206,22 +208,6 @@ async function hotswap(): Promise<void> {
 
 // ── feedback ingestion ───────────────────────────────────────────────────────────────────────────
 
-async function waitForLearner(client: Client, done: (s: LearnerStatus) => boolean, timeoutMs: number): Promise<LearnerStatus> {
-  const handle = client.workflow.getHandle(learnerWorkflowId(TASK));
-  const deadline = Date.now() + timeoutMs;
-  let last: LearnerStatus | undefined;
-  while (Date.now() < deadline) {
-    try {
-      last = await handle.query(statusQuery);
-      if (done(last)) return last;
-    } catch {
-      // between runs of a continue-as-new
-    }
-    await sleep(500);
-  }
-  throw new Error(`learner did not settle in ${timeoutMs} ms: ${JSON.stringify(last?.counters)}`);
-}
-
 const payload = (id: string, i: number): FeedbackPayload => ({
   predictionId: id,
   input: { text: `Review ${i}: it arrived on time and works.` },
@@ -229,34 +215,38 @@ const payload = (id: string, i: number): FeedbackPayload => ({
   correct: { sentiment: i % 50 === 0 ? 'negative' : 'positive' },
 });
 
+/**
+ * The test harness's stack (a dev server of its own, a SQLite store, the LM double), the worker in a
+ * process of its own (`src/worker.ts`) and `kkachi serve` in this one on its own connection to the
+ * store: the processes a deployment runs.
+ */
 async function feedback(): Promise<void> {
   const seconds = Number(flag('seconds') ?? 60);
   const signalSeconds = Number(flag('signal-seconds') ?? 20);
+  const signalRecords = Number(flag('signal-records') ?? 20_000);
   const concurrency = Number(flag('concurrency') ?? 64);
   const batch = Number(flag('batch') ?? 1);
-  const dir = mkdtempSync(join(tmpdir(), 'kkachi-bench-'));
-  Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' }, forward: {} } } });
-  // A dev server of its own (the CLI from scripts/install-temporal.sh; run from the project root).
-  const port = await freePort('127.0.0.1');
-  const address = `127.0.0.1:${port}`;
-  const devServer = spawn(join(process.cwd(), '.venv/bin/temporal'), ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port), '--db-filename', join(dir, 'temporal.db'), '--log-level', 'error'], { stdio: 'ignore' });
-  const temporal = { stop: async () => void devServer.kill('SIGTERM') };
-  for (let i = 0; i < 120 && !(await portAnswers('127.0.0.1', port)); i++) await sleep(250);
-  await ensureSearchAttributes({ address }, 'default');
-  const endpoint = await startOpenAIServer({ lm: instantLM, modelName: 'instant' });
-  const store = await openStore(join(dir, 'kkachi.db'));
-  const taskQueue = 'kkachi-bench';
-  const nativeConnection = await NativeConnection.connect({ address });
-  const worker = await createWorker({ connection: nativeConnection, namespace: 'default', taskQueue, activities: createActivities({ store, cacheDir: null }) });
-  const workerRun = worker.run();
-  const connection = await Connection.connect({ address });
-  const client = new Client({ connection, namespace: 'default' });
-  const servingStore = await openStore(join(dir, 'kkachi.db'), { synchronous: 'normal' });
-  const server = await startServing({ store: servingStore, temporal: { client, taskQueue }, logLevel: false, temporalTimeoutMs: 30_000 });
+  const h = await setUpHarness();
+  const worker = spawnWorkerProcess(h);
+  const servingStore = await openStore(h.storePath, { synchronous: 'normal' });
+  // The learner target, counted: how many signals carried the accepted records.
+  let deliveries = 0;
+  const learnerSignals = learnerTarget({ client: h.env.client, taskQueue: h.taskQueue, timeoutMs: 30_000 });
+  const feedbackTarget: FeedbackTarget = {
+    deliver: async (task, records) => {
+      await learnerSignals.deliver(task, records);
+      deliveries += 1;
+    },
+  };
+  const server = await startServing({ store: servingStore, temporal: { client: h.env.client, taskQueue: h.taskQueue }, feedbackTarget, logLevel: false, temporalTimeoutMs: 30_000 });
   try {
     // The learner starts as `kkachi task start` would; its first step stores the spec serving needs.
-    await client.workflow.start('learner', { taskQueue, workflowId: learnerWorkflowId(TASK), args: [taskSpec({ provider: 'openai', model: 'instant', baseURL: endpoint.baseURL })] });
-    await waitForLearner(client, (s) => s.activeVersion !== null, 60_000);
+    const handle = await h.env.client.workflow.start(learner, {
+      taskQueue: h.taskQueue,
+      workflowId: learnerWorkflowId(TASK),
+      args: [taskSpec({ provider: 'openai', model: 'keyword-oracle', baseURL: h.double.baseURL })],
+    });
+    await waitForStatus(handle, (s) => s.activeVersion !== null, 180_000);
 
     // 1. Through HTTP: `concurrency` clients, each request carrying `batch` records (full payloads).
     say(`HTTP: ${concurrency} clients, ${batch} record(s) per request, ${seconds}s`);
@@ -279,8 +269,8 @@ async function feedback(): Promise<void> {
       }),
     );
     const httpSeconds = (performance.now() - started) / 1000;
-    const settled = await waitForLearner(client, (s) => s.counters.received >= accepted && s.buffered === 0, 600_000);
-    const stored = (await store.feedbackCounts(TASK)).total;
+    const settled = await waitForStatus(handle, (s) => s.counters.received >= accepted && s.buffered === 0, 600_000);
+    const stored = (await h.store.feedbackCounts(TASK)).total;
     console.log(
       JSON.stringify({
         bench: 'feedback-http',
@@ -295,47 +285,44 @@ async function feedback(): Promise<void> {
         stored,
         settledAfterSec: (performance.now() - started) / 1000 - httpSeconds,
         learnerGeneration: settled.generation,
+        signals: deliveries,
+        recordsPerSignal: accepted / Math.max(1, deliveries),
       }),
     );
 
-    // 2. The signal path alone, from one client: feedbackBatch signals of 500 records, then single signals.
-    const handle = client.workflow.getHandle(learnerWorkflowId(TASK));
-    for (const mode of ['feedbackBatch', 'feedback'] as const) {
-      const before = settled.counters.received;
+    // 2. The signal path alone, from one client: single `feedback` signals from as many senders for
+    // `signal-seconds` (the ceiling of signals per second), then `signal-records` records in
+    // `feedbackBatch` signals of the average size the HTTP batcher sent (bounded, so the learner's
+    // history stays within what one run holds).
+    const perSignal = Math.max(1, Math.round(accepted / Math.max(1, deliveries)));
+    for (const mode of ['feedback', 'feedbackBatch'] as const) {
+      const before = (await waitForStatus(handle, (st) => st.buffered === 0, 600_000)).counters.received;
       let sent = 0;
+      let signals = 0;
       const end = performance.now() + signalSeconds * 1000;
       const t0 = performance.now();
       await Promise.all(
-        Array.from({ length: mode === 'feedback' ? concurrency : 4 }, async () => {
-          while (performance.now() < end) {
-            if (mode === 'feedbackBatch') {
-              const records = Array.from({ length: 500 }, () => next++).map((i) => payload(`sig-${i}`, i));
-              await handle.signal(feedbackBatchSignal, { records });
-              sent += records.length;
-            } else {
-              const i = next++;
-              await handle.signal(feedbackSignal, payload(`one-${i}`, i));
-              sent += 1;
-            }
+        Array.from({ length: concurrency }, async () => {
+          while (mode === 'feedback' ? performance.now() < end : sent < signalRecords) {
+            const size = mode === 'feedback' ? 1 : perSignal;
+            const records = Array.from({ length: size }, () => next++).map((i) => payload(`sig-${i}`, i));
+            sent += size;
+            await (mode === 'feedback' ? handle.signal(feedbackSignal, records[0] as FeedbackPayload) : handle.signal(feedbackBatchSignal, { records }));
+            signals += 1;
           }
         }),
       );
       const s = (performance.now() - t0) / 1000;
-      const after = await waitForLearner(client, (st) => st.counters.received >= before + sent && st.buffered === 0, 600_000);
-      Object.assign(settled, after);
-      console.log(JSON.stringify({ bench: `signal-${mode}`, seconds: s, sent, sentPerSec: sent / s, learnerReceived: after.counters.received - before }));
+      const after = await waitForStatus(handle, (st) => st.counters.received >= before + sent && st.buffered === 0, 600_000);
+      console.log(JSON.stringify({ bench: `signal-${mode}`, seconds: s, recordsPerSignal: mode === 'feedback' ? 1 : perSignal, signals, signalsPerSec: signals / s, sent, recordsPerSec: sent / s, learnerReceived: after.counters.received - before }));
     }
   } finally {
     await server.close();
     await servingStore.close();
-    worker.shutdown();
-    await workerRun.catch(() => undefined);
-    await connection.close();
-    await nativeConnection.close();
-    await store.close();
-    await endpoint.close();
-    await temporal.stop();
-    rmSync(dir, { recursive: true, force: true });
+    const exited = once(worker, 'exit');
+    worker.kill('SIGTERM');
+    await exited;
+    await h.stop();
   }
 }
 

@@ -186,14 +186,39 @@ class Parser {
   }
 }
 
-/** Parses a signature string; throws SignatureError with the position of the first problem. */
+/**
+ * Parsed signatures and their schemas, kept because every prediction needs them and building them
+ * (zod compiles each object schema) costs more than the rest of a prediction's own work. A program
+ * has one signature, so few are ever live; the bound only guards against a caller making endless ones.
+ */
+const parsed = new Map<string, Signature>();
+const PARSED_KEPT = 1_000;
+const inputSchemas = new WeakMap<Signature, z.ZodObject>();
+const outputSchemas = new WeakMap<Signature, z.ZodObject>();
+
+function memo(cache: WeakMap<Signature, z.ZodObject>, signature: Signature, build: () => z.ZodObject): z.ZodObject {
+  let schema = cache.get(signature);
+  if (!schema) {
+    schema = build();
+    cache.set(signature, schema);
+  }
+  return schema;
+}
+
+/** Parses a signature string; throws SignatureError with the position of the first problem. The result is shared: do not change it. */
 export function parseSignature(src: string): Signature {
-  return new Parser(src).parse();
+  let signature = parsed.get(src);
+  if (!signature) {
+    signature = new Parser(src).parse();
+    if (parsed.size >= PARSED_KEPT) parsed.clear();
+    parsed.set(src, signature);
+  }
+  return signature;
 }
 
 /** Strict schema for a call's inputs: exact types, every field required, no unknown fields. */
 export function inputSchema(signature: Signature): z.ZodObject {
-  return z.strictObject(Object.fromEntries(signature.inputs.map((f) => [f.name, describe(f, inputField(f))])));
+  return memo(inputSchemas, signature, () => z.strictObject(Object.fromEntries(signature.inputs.map((f) => [f.name, describe(f, inputField(f))]))));
 }
 
 /**
@@ -201,7 +226,7 @@ export function inputSchema(signature: Signature): z.ZodObject {
  * forms, enum labels case-insensitively and without surrounding quotes or punctuation.
  */
 export function outputSchema(signature: Signature): z.ZodObject {
-  return z.strictObject(Object.fromEntries(signature.outputs.map((f) => [f.name, describe(f, outputField(f))])));
+  return memo(outputSchemas, signature, () => z.strictObject(Object.fromEntries(signature.outputs.map((f) => [f.name, describe(f, outputField(f))]))));
 }
 
 /** Checks and converts an adapter's raw outputs; a failure names the field. */

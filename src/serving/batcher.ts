@@ -1,8 +1,9 @@
 /**
  * Group commit: items added while a flush is under way (or in the same turn of the event loop) travel
  * together in the next flush, so N concurrent callers cost one store transaction or one Temporal
- * signal instead of N. Each `add` resolves when the flush holding its item succeeded, and rejects
- * with that flush's error otherwise, so a caller only answers "done" for what really landed.
+ * signal instead of N. Each `add` resolves when the flush holding its item succeeded — with the
+ * flush's answer for that item, when it gives one per item — and rejects with that flush's error
+ * otherwise, so a caller only answers "done" for what really landed.
  */
 export interface BatcherOptions {
   /** Most items one flush carries. */
@@ -11,25 +12,28 @@ export interface BatcherOptions {
   maxInFlight: number;
 }
 
-interface Pending<T> {
+interface Pending<T, R> {
   item: T;
-  resolve: () => void;
+  resolve: (result: R) => void;
   reject: (err: unknown) => void;
 }
 
-export class Batcher<T> {
-  private queue: Pending<T>[] = [];
+/** A flush: stores or sends the items, and may answer for each (in order). */
+export type Flush<T, R> = (items: T[]) => Promise<readonly R[] | void> | readonly R[] | void;
+
+export class Batcher<T, R = void> {
+  private queue: Pending<T, R>[] = [];
   private inFlight = 0;
   private scheduled = false;
   private idleWaiters: (() => void)[] = [];
 
   constructor(
-    private readonly flush: (items: T[]) => Promise<void> | void,
+    private readonly flush: Flush<T, R>,
     private readonly options: BatcherOptions,
   ) {}
 
-  add(item: T): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
+  add(item: T): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
       this.queue.push({ item, resolve, reject });
       this.schedule();
     });
@@ -64,10 +68,10 @@ export class Batcher<T> {
     }
   }
 
-  private async run(batch: Pending<T>[]): Promise<void> {
+  private async run(batch: Pending<T, R>[]): Promise<void> {
     try {
-      await this.flush(batch.map((p) => p.item));
-      for (const p of batch) p.resolve();
+      const results = await this.flush(batch.map((p) => p.item));
+      batch.forEach((p, i) => p.resolve(results?.[i] as R));
     } catch (err) {
       for (const p of batch) p.reject(err);
     } finally {

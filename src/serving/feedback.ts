@@ -55,7 +55,8 @@ export interface FeedbackIngestOptions {
 }
 
 export class FeedbackIngest {
-  private readonly batchers = new Map<string, Batcher<FeedbackPayload>>();
+  /** Per task; each record's answer says whether its receipt was new (false: another request took it first). */
+  private readonly batchers = new Map<string, Batcher<FeedbackPayload, boolean>>();
 
   constructor(private readonly options: FeedbackIngestOptions) {}
 
@@ -100,8 +101,9 @@ export class FeedbackIngest {
 
   /**
    * Hands new records to the task's learner and waits until Temporal has them. Feedback already
-   * taken (per the receipts) is not sent again; a receipt is written only after delivery, so a
-   * request that failed (503) and is retried sends its records again, and the learner counts them once.
+   * taken (per the receipts) is not sent again; a receipt is written only after delivery, in the same
+   * batch as the delivery (one transaction for all the requests that share a signal), so a request
+   * that failed (503) and is retried sends its records again, and the learner counts them once.
    */
   async submit(task: ServedTask, payloads: readonly FeedbackPayload[]): Promise<Submitted> {
     const seen = new Set<string>();
@@ -114,11 +116,10 @@ export class FeedbackIngest {
     }
     if (fresh.length === 0) return { accepted: [], duplicate };
     const batcher = this.batcher(task);
-    await Promise.all(fresh.map((p) => batcher.add(p)));
-    const recorded = new Set(await this.options.store.recordFeedbackReceipts(task.name, fresh.map((p) => p.predictionId)));
+    const first = await Promise.all(fresh.map((p) => batcher.add(p)));
     // A concurrent request with the same id may have recorded it first: that one is the acceptance.
-    for (const p of fresh) if (!recorded.has(p.predictionId)) duplicate.push(p.predictionId);
-    return { accepted: fresh.filter((p) => recorded.has(p.predictionId)).map((p) => p.predictionId), duplicate };
+    fresh.forEach((p, i) => first[i] || duplicate.push(p.predictionId));
+    return { accepted: fresh.filter((_, i) => first[i]).map((p) => p.predictionId), duplicate };
   }
 
   /** Waits for deliveries under way (on shutdown). */
@@ -126,15 +127,24 @@ export class FeedbackIngest {
     await Promise.all([...this.batchers.values()].map((b) => b.drain()));
   }
 
-  private batcher(task: ServedTask): Batcher<FeedbackPayload> {
+  private batcher(task: ServedTask): Batcher<FeedbackPayload, boolean> {
     let batcher = this.batchers.get(task.name);
     if (!batcher) {
-      batcher = new Batcher((records) => this.options.target.deliver(task, records), {
+      batcher = new Batcher((records) => this.deliver(task, records), {
         maxItems: this.options.maxBatch ?? MAX_BATCH_RECORDS,
         maxInFlight: this.options.maxInFlight ?? 4,
       });
       this.batchers.set(task.name, batcher);
     }
     return batcher;
+  }
+
+  /** One delivery, then one receipts transaction: true for each record whose id was noted here first. */
+  private async deliver(task: ServedTask, records: FeedbackPayload[]): Promise<boolean[]> {
+    await this.options.target.deliver(task, records);
+    const ids = records.map((r) => r.predictionId);
+    const noted = new Set(await this.options.store.recordFeedbackReceipts(task.name, [...new Set(ids)]));
+    // Two requests naming one id in the same batch: the first is the acceptance.
+    return ids.map((id) => noted.delete(id));
   }
 }

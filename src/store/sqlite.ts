@@ -5,7 +5,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import BetterSqlite3, { type Database } from 'better-sqlite3';
+import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
 import type { ProgramArtifact } from '../core/artifact';
 import type { EvalReport } from '../core/evaluate';
 import type { FeedbackRecord } from '../core/types';
@@ -69,10 +69,22 @@ export function openSqliteStore(path: string, options: StoreOptions = {}): Sqlit
 }
 
 export class SqliteStore implements Store {
+  /** Prepared once per connection: preparing costs more than running the small reads serving does per request. */
+  private readonly statements = new Map<string, Statement>();
+
   constructor(
     private readonly db: Database,
     private readonly now: () => number,
   ) {}
+
+  private sql(text: string): Statement {
+    let statement = this.statements.get(text);
+    if (!statement) {
+      statement = this.db.prepare(text);
+      this.statements.set(text, statement);
+    }
+    return statement;
+  }
 
   async close(): Promise<void> {
     this.db.close();
@@ -83,15 +95,14 @@ export class SqliteStore implements Store {
   async putProgram(task: string, artifact: ProgramArtifact): Promise<void> {
     const at = this.now();
     this.db.transaction(() => {
-      this.db
-        .prepare('INSERT OR IGNORE INTO programs (id, artifact, eval_report_id, created_at) VALUES (?, ?, ?, ?)')
+      this.sql('INSERT OR IGNORE INTO programs (id, artifact, eval_report_id, created_at) VALUES (?, ?, ?, ?)')
         .run(artifact.id, JSON.stringify(artifact), artifact.lineage.evalReportId, at);
-      this.db.prepare('INSERT OR IGNORE INTO task_versions (task, version_id, created_at) VALUES (?, ?, ?)').run(task, artifact.id, at);
+      this.sql('INSERT OR IGNORE INTO task_versions (task, version_id, created_at) VALUES (?, ?, ?)').run(task, artifact.id, at);
     }).immediate();
   }
 
   async getProgram(id: string): Promise<ProgramArtifact | null> {
-    const row = this.db.prepare('SELECT artifact, eval_report_id FROM programs WHERE id = ?').get(id) as
+    const row = this.sql('SELECT artifact, eval_report_id FROM programs WHERE id = ?').get(id) as
       | { artifact: string; eval_report_id: string | null }
       | undefined;
     return row ? artifactFromRow(row.artifact, row.eval_report_id) : null;
@@ -102,14 +113,14 @@ export class SqliteStore implements Store {
   }
 
   async linkEvalReport(programId: string, reportId: string): Promise<void> {
-    const { changes } = this.db.prepare('UPDATE programs SET eval_report_id = ? WHERE id = ?').run(reportId, programId);
+    const { changes } = this.sql('UPDATE programs SET eval_report_id = ? WHERE id = ?').run(reportId, programId);
     if (changes === 0) throw unknownProgram(programId, reportId);
   }
 
   // ── feedback ───────────────────────────────────────────────────────────────────────────────────
 
   async insertFeedback(task: string, records: readonly FeedbackRecord[]): Promise<{ inserted: number; duplicates: number }> {
-    const insert = this.db.prepare(
+    const insert = this.sql(
       `INSERT OR IGNORE INTO feedback (task, prediction_id, input, predicted, correct, is_correction, version_id, received_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     );
@@ -124,22 +135,19 @@ export class SqliteStore implements Store {
   }
 
   async listFeedback(task: string): Promise<FeedbackRecord[]> {
-    const rows = this.db
-      .prepare('SELECT prediction_id, input, predicted, correct, version_id, received_at FROM feedback WHERE task = ? ORDER BY seq')
+    const rows = this.sql('SELECT prediction_id, input, predicted, correct, version_id, received_at FROM feedback WHERE task = ? ORDER BY seq')
       .all(task) as FeedbackRow[];
     return rows.map(feedbackFromRow);
   }
 
   async feedbackCounts(task: string): Promise<FeedbackCounts> {
-    const row = this.db
-      .prepare('SELECT COUNT(*) AS total, COALESCE(SUM(is_correction), 0) AS corrections FROM feedback WHERE task = ?')
+    const row = this.sql('SELECT COUNT(*) AS total, COALESCE(SUM(is_correction), 0) AS corrections FROM feedback WHERE task = ?')
       .get(task) as FeedbackCounts;
     return { total: row.total, corrections: row.corrections };
   }
 
   async liveStats(task: string, versionId: string, sinceMs: number): Promise<{ n: number; correct: number }> {
-    const row = this.db
-      .prepare(
+    const row = this.sql(
         `SELECT COUNT(*) AS n, COALESCE(SUM(1 - is_correction), 0) AS correct
          FROM feedback WHERE task = ? AND version_id = ? AND received_at >= ?`,
       )
@@ -151,25 +159,24 @@ export class SqliteStore implements Store {
 
   async putDataset(content: DatasetContent): Promise<DatasetSnapshot> {
     const { snapshot, json } = datasetToRow(content);
-    this.db.prepare('INSERT OR IGNORE INTO datasets (id, task, content, created_at) VALUES (?, ?, ?, ?)').run(snapshot.id, snapshot.task, json, this.now());
+    this.sql('INSERT OR IGNORE INTO datasets (id, task, content, created_at) VALUES (?, ?, ?, ?)').run(snapshot.id, snapshot.task, json, this.now());
     return snapshot;
   }
 
   async getDataset(id: string): Promise<DatasetSnapshot | null> {
-    const row = this.db.prepare('SELECT task, content FROM datasets WHERE id = ?').get(id) as { task: string; content: string } | undefined;
+    const row = this.sql('SELECT task, content FROM datasets WHERE id = ?').get(id) as { task: string; content: string } | undefined;
     return row ? datasetFromRow(id, row.task, row.content) : null;
   }
 
   // ── eval reports ───────────────────────────────────────────────────────────────────────────────
 
   async putReport(id: string, task: string, versionId: string, report: EvalReport): Promise<void> {
-    this.db
-      .prepare('INSERT OR IGNORE INTO eval_reports (id, task, version_id, report, created_at) VALUES (?, ?, ?, ?, ?)')
+    this.sql('INSERT OR IGNORE INTO eval_reports (id, task, version_id, report, created_at) VALUES (?, ?, ?, ?, ?)')
       .run(id, task, versionId, JSON.stringify(report), this.now());
   }
 
   async getReport(id: string): Promise<StoredReport | null> {
-    const row = this.db.prepare('SELECT task, version_id, report, created_at FROM eval_reports WHERE id = ?').get(id) as ReportRow | undefined;
+    const row = this.sql('SELECT task, version_id, report, created_at FROM eval_reports WHERE id = ?').get(id) as ReportRow | undefined;
     return row ? reportFromRow(id, row) : null;
   }
 
@@ -182,13 +189,12 @@ export class SqliteStore implements Store {
   async compareAndSetActive(task: string, cas: CompareAndSet): Promise<boolean> {
     return this.db.transaction(() => {
       if (!this.versionExists(task, cas.next)) throw unknownVersion(task, cas.next);
-      this.db.prepare('INSERT OR IGNORE INTO registry (task) VALUES (?)').run(task);
-      const { changes } = this.db
-        .prepare('UPDATE registry SET previous = active, active = ? WHERE task = ? AND active IS ?')
+      this.sql('INSERT OR IGNORE INTO registry (task) VALUES (?)').run(task);
+      const { changes } = this.sql('UPDATE registry SET previous = active, active = ? WHERE task = ? AND active IS ?')
         .run(cas.next, task, cas.expected);
       if (changes === 0) return false;
       // A promotion is fresh evidence: a version rolled back earlier may serve again.
-      this.db.prepare('UPDATE task_versions SET rolled_back_at = NULL, rolled_back_reason = NULL WHERE task = ? AND version_id = ?').run(task, cas.next);
+      this.sql('UPDATE task_versions SET rolled_back_at = NULL, rolled_back_reason = NULL WHERE task = ? AND version_id = ?').run(task, cas.next);
       this.appendHistory({ task, pointer: 'active', fromVersion: cas.expected, toVersion: cas.next, actor: cas.actor, reason: cas.reason });
       return true;
     }).immediate();
@@ -200,9 +206,8 @@ export class SqliteStore implements Store {
       const rolledBack = new Set(this.rolledBackVersions(task)).add(from);
       const [restore, previous = null] = goodVersionsBefore(this.history(task), from, rolledBack);
       if (restore === undefined) return null;
-      this.db.prepare('UPDATE registry SET active = ?, previous = ? WHERE task = ? AND active = ?').run(restore, previous, task, from);
-      this.db
-        .prepare('UPDATE task_versions SET rolled_back_at = ?, rolled_back_reason = ? WHERE task = ? AND version_id = ?')
+      this.sql('UPDATE registry SET active = ?, previous = ? WHERE task = ? AND active = ?').run(restore, previous, task, from);
+      this.sql('UPDATE task_versions SET rolled_back_at = ?, rolled_back_reason = ? WHERE task = ? AND version_id = ?')
         .run(this.now(), move.reason, task, from);
       this.appendHistory({ task, pointer: 'active', fromVersion: from, toVersion: restore, ...move });
       return restore;
@@ -210,8 +215,7 @@ export class SqliteStore implements Store {
   }
 
   async versions(task: string): Promise<VersionRecord[]> {
-    const rows = this.db
-      .prepare(
+    const rows = this.sql(
         `SELECT v.version_id, v.created_at, v.rolled_back_at, v.rolled_back_reason, p.eval_report_id
          FROM task_versions v JOIN programs p ON p.id = v.version_id WHERE v.task = ? ORDER BY v.created_at, v.rowid`,
       )
@@ -228,8 +232,7 @@ export class SqliteStore implements Store {
       if (canary !== null && !this.versionExists(task, canary.versionId)) throw unknownVersion(task, canary.versionId);
       const from = this.route(task).canary;
       if (from?.versionId === canary?.versionId && from?.share === canary?.share) return;
-      this.db
-        .prepare(
+      this.sql(
           `INSERT INTO registry (task, canary, canary_share) VALUES (?, ?, ?)
            ON CONFLICT (task) DO UPDATE SET canary = excluded.canary, canary_share = excluded.canary_share`,
         )
@@ -243,16 +246,14 @@ export class SqliteStore implements Store {
       if (versionId !== null && !this.versionExists(task, versionId)) throw unknownVersion(task, versionId);
       const from = this.pointers(task).candidate;
       if (from === versionId) return;
-      this.db
-        .prepare('INSERT INTO registry (task, candidate) VALUES (?, ?) ON CONFLICT (task) DO UPDATE SET candidate = excluded.candidate')
+      this.sql('INSERT INTO registry (task, candidate) VALUES (?, ?) ON CONFLICT (task) DO UPDATE SET candidate = excluded.candidate')
         .run(task, versionId);
       this.appendHistory({ task, pointer: 'candidate', fromVersion: from, toVersion: versionId, ...move });
     }).immediate();
   }
 
   async predictionLatencies(task: string, versionId: string, sinceMs: number): Promise<number[]> {
-    const rows = this.db
-      .prepare('SELECT latency_ms FROM predictions WHERE task = ? AND version_id = ? AND created_at >= ? ORDER BY created_at DESC LIMIT ?')
+    const rows = this.sql('SELECT latency_ms FROM predictions WHERE task = ? AND version_id = ? AND created_at >= ? ORDER BY created_at DESC LIMIT ?')
       .all(task, versionId, sinceMs, LATENCY_SAMPLE) as { latency_ms: number }[];
     return rows.map((r) => r.latency_ms);
   }
@@ -260,18 +261,17 @@ export class SqliteStore implements Store {
   // ── activity checkpoints ───────────────────────────────────────────────────────────────────────
 
   async putCheckpoint(key: string, content: string): Promise<void> {
-    this.db
-      .prepare('INSERT INTO checkpoints (key, content, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET content = excluded.content, updated_at = excluded.updated_at')
+    this.sql('INSERT INTO checkpoints (key, content, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET content = excluded.content, updated_at = excluded.updated_at')
       .run(key, content, this.now());
   }
 
   async getCheckpoint(key: string): Promise<string | null> {
-    const row = this.db.prepare('SELECT content FROM checkpoints WHERE key = ?').get(key) as { content: string } | undefined;
+    const row = this.sql('SELECT content FROM checkpoints WHERE key = ?').get(key) as { content: string } | undefined;
     return row?.content ?? null;
   }
 
   async deleteCheckpoint(key: string): Promise<void> {
-    this.db.prepare('DELETE FROM checkpoints WHERE key = ?').run(key);
+    this.sql('DELETE FROM checkpoints WHERE key = ?').run(key);
   }
 
   async registryHistory(task: string): Promise<HistoryEntry[]> {
@@ -281,44 +281,42 @@ export class SqliteStore implements Store {
   // Synchronous helpers, usable inside a transaction.
 
   private history(task: string): HistoryEntry[] {
-    const rows = this.db
-      .prepare('SELECT task, at, pointer, from_version, to_version, actor, reason FROM registry_history WHERE task = ? ORDER BY seq')
+    const rows = this.sql('SELECT task, at, pointer, from_version, to_version, actor, reason FROM registry_history WHERE task = ? ORDER BY seq')
       .all(task) as HistoryRow[];
     return rows.map(historyFromRow);
   }
 
   private route(task: string): Routing {
-    const row = this.db.prepare('SELECT active, canary, canary_share FROM registry WHERE task = ?').get(task) as RoutingRow | undefined;
+    const row = this.sql('SELECT active, canary, canary_share FROM registry WHERE task = ?').get(task) as RoutingRow | undefined;
     return routingFromRow(row);
   }
 
   private rolledBackVersions(task: string): string[] {
-    const rows = this.db.prepare('SELECT version_id FROM task_versions WHERE task = ? AND rolled_back_at IS NOT NULL').all(task) as { version_id: string }[];
+    const rows = this.sql('SELECT version_id FROM task_versions WHERE task = ? AND rolled_back_at IS NOT NULL').all(task) as { version_id: string }[];
     return rows.map((r) => r.version_id);
   }
 
   // ── task specs and versions ────────────────────────────────────────────────────────────────────
 
   async putTaskSpec(task: string, spec: unknown): Promise<void> {
-    this.db
-      .prepare('INSERT INTO task_specs (task, spec, updated_at) VALUES (?, ?, ?) ON CONFLICT (task) DO UPDATE SET spec = excluded.spec, updated_at = excluded.updated_at')
+    this.sql('INSERT INTO task_specs (task, spec, updated_at) VALUES (?, ?, ?) ON CONFLICT (task) DO UPDATE SET spec = excluded.spec, updated_at = excluded.updated_at')
       .run(task, JSON.stringify(spec), this.now());
   }
 
   async getTaskSpec(task: string): Promise<unknown> {
-    const row = this.db.prepare('SELECT spec FROM task_specs WHERE task = ?').get(task) as { spec: string } | undefined;
+    const row = this.sql('SELECT spec FROM task_specs WHERE task = ?').get(task) as { spec: string } | undefined;
     return row ? JSON.parse(row.spec) : null;
   }
 
   async listTasks(): Promise<string[]> {
-    const rows = this.db.prepare('SELECT task FROM task_specs UNION SELECT task FROM registry ORDER BY task').all() as { task: string }[];
+    const rows = this.sql('SELECT task FROM task_specs UNION SELECT task FROM registry ORDER BY task').all() as { task: string }[];
     return rows.map((r) => r.task);
   }
 
   // ── prediction log ─────────────────────────────────────────────────────────────────────────────
 
   async logPredictions(entries: readonly PredictionLogEntry[]): Promise<void> {
-    const insert = this.db.prepare(
+    const insert = this.sql(
       `INSERT OR IGNORE INTO predictions (task, id, version_id, inputs, outputs, error, latency_ms, created_at)
        VALUES (@task, @id, @version_id, @inputs, @outputs, @error, @latency_ms, @created_at)`,
     );
@@ -328,42 +326,39 @@ export class SqliteStore implements Store {
   }
 
   async getPrediction(task: string, predictionId: string): Promise<PredictionLogEntry | null> {
-    const row = this.db.prepare('SELECT * FROM predictions WHERE task = ? AND id = ?').get(task, predictionId) as PredictionRow | undefined;
+    const row = this.sql('SELECT * FROM predictions WHERE task = ? AND id = ?').get(task, predictionId) as PredictionRow | undefined;
     return row ? predictionFromRow(row) : null;
   }
 
   async recordFeedbackReceipts(task: string, predictionIds: readonly string[]): Promise<string[]> {
-    const insert = this.db.prepare('INSERT OR IGNORE INTO feedback_receipts (task, prediction_id, received_at) VALUES (?, ?, ?)');
+    const insert = this.sql('INSERT OR IGNORE INTO feedback_receipts (task, prediction_id, received_at) VALUES (?, ?, ?)');
     const at = this.now();
     return this.db.transaction(() => predictionIds.filter((id) => insert.run(task, id, at).changes === 1)).immediate();
   }
 
   async hasFeedbackReceipt(task: string, predictionId: string): Promise<boolean> {
-    return this.db.prepare('SELECT 1 FROM feedback_receipts WHERE task = ? AND prediction_id = ?').get(task, predictionId) !== undefined;
+    return this.sql('SELECT 1 FROM feedback_receipts WHERE task = ? AND prediction_id = ?').get(task, predictionId) !== undefined;
   }
 
   async servingStats(task: string): Promise<VersionServingStats[]> {
-    const served = this.db
-      .prepare('SELECT version_id, COUNT(*) AS n, COALESCE(SUM(CASE WHEN error IS NULL THEN 0 ELSE 1 END), 0) AS failures FROM predictions WHERE task = ? GROUP BY version_id')
+    const served = this.sql('SELECT version_id, COUNT(*) AS n, COALESCE(SUM(CASE WHEN error IS NULL THEN 0 ELSE 1 END), 0) AS failures FROM predictions WHERE task = ? GROUP BY version_id')
       .all(task) as ServedCount[];
-    const judged = this.db
-      .prepare('SELECT version_id, COUNT(*) AS n, COALESCE(SUM(is_correction), 0) AS corrections FROM feedback WHERE task = ? AND version_id IS NOT NULL GROUP BY version_id')
+    const judged = this.sql('SELECT version_id, COUNT(*) AS n, COALESCE(SUM(is_correction), 0) AS corrections FROM feedback WHERE task = ? AND version_id IS NOT NULL GROUP BY version_id')
       .all(task) as JudgedCount[];
-    const latencies = this.db.prepare('SELECT latency_ms FROM predictions WHERE task = ? AND version_id = ? ORDER BY created_at DESC LIMIT ?');
+    const latencies = this.sql('SELECT latency_ms FROM predictions WHERE task = ? AND version_id = ? ORDER BY created_at DESC LIMIT ?');
     return servingStatsFrom(served, judged, (versionId) => (latencies.all(task, versionId, LATENCY_SAMPLE) as { latency_ms: number }[]).map((r) => r.latency_ms));
   }
 
   private pointers(task: string): Pointers {
-    return pointersFromRow(this.db.prepare('SELECT active, previous, candidate FROM registry WHERE task = ?').get(task) as Pointers | undefined);
+    return pointersFromRow(this.sql('SELECT active, previous, candidate FROM registry WHERE task = ?').get(task) as Pointers | undefined);
   }
 
   private versionExists(task: string, id: string): boolean {
-    return this.db.prepare('SELECT 1 FROM task_versions WHERE task = ? AND version_id = ?').get(task, id) !== undefined;
+    return this.sql('SELECT 1 FROM task_versions WHERE task = ? AND version_id = ?').get(task, id) !== undefined;
   }
 
   private appendHistory(entry: Omit<HistoryEntry, 'at'>): void {
-    this.db
-      .prepare('INSERT INTO registry_history (task, at, pointer, from_version, to_version, actor, reason) VALUES (?, ?, ?, ?, ?, ?, ?)')
+    this.sql('INSERT INTO registry_history (task, at, pointer, from_version, to_version, actor, reason) VALUES (?, ?, ?, ?, ?, ?, ?)')
       .run(entry.task, this.now(), entry.pointer, entry.fromVersion, entry.toVersion, entry.actor, entry.reason);
   }
 }

@@ -97,6 +97,18 @@ describe('feedback', () => {
     expect(stored).toEqual([expect.objectContaining({ input: { text: texts[1] }, predicted: p.body.outputs, correct: { sentiment: wrong }, versionId: baseline })]);
   });
 
+  it('takes concurrent feedback on one prediction once: one request accepted, the others duplicates', async () => {
+    const p = await predict(texts[3] as string);
+    const before = (await waitForStatus(learnerHandle, (st) => st.buffered === 0)).counters.received;
+    // Sent together, they share a delivery batch: the receipts transaction decides which one is first.
+    const answers = await Promise.all(Array.from({ length: 5 }, () => feedback('feedback', { predictionId: p.body.predictionId, correct: p.body.outputs })));
+    expect(answers.map((a) => a.status)).toEqual([202, 202, 202, 202, 202]);
+    expect(answers.filter((a) => a.body.accepted)).toHaveLength(1);
+    expect(answers.filter((a) => a.body.duplicate)).toHaveLength(4);
+    const after = await waitForStatus(learnerHandle, (st) => st.buffered === 0 && st.counters.received >= before + 1);
+    expect(after.counters.received).toBe(before + 1);
+  });
+
   it('refuses bad bodies with 400 naming the field, unknown prediction ids with 404', async () => {
     const p = await predict(texts[2] as string);
     const cases: [unknown, string][] = [
@@ -192,7 +204,7 @@ describe('/metrics', () => {
     expect(Number(duration?.metrics[0]?.buckets?.['+Inf'])).toBe(made.predictions);
     expect(sample(families, 'kkachi_feedback_total', { task: 'served', outcome: 'accepted' })).toBe(made.accepted);
     expect(sample(families, 'kkachi_feedback_total', { task: 'served', outcome: 'duplicate' })).toBe(made.duplicate);
-    expect(made).toMatchObject({ accepted: 202, duplicate: 52 });
+    expect(made).toMatchObject({ accepted: 203, duplicate: 56 });
 
     // The store's numbers per version: the learner has persisted every accepted record by now.
     await waitForStatus(learnerHandle, (st) => st.buffered === 0 && st.counters.received === made.accepted);
