@@ -76,7 +76,7 @@ async function cycle(h: Harness, pg: PostgresCluster, workers: number, round: nu
       monitoring: { window: '1s', minSamples: 1_000, tolerance: 0.1 },
     });
     const handle = await h.env.client.workflow.start(learner, { taskQueue: h.taskQueue, workflowId: learnerWorkflowId(task), args: [spec] });
-    await waitForStatus(handle, (s) => s.activeVersion !== null, 120_000);
+    await waitForStatus(handle, (s) => s.activeVersion !== null, 300_000);
     const started = Date.now();
     await handle.executeUpdate(optimizeNowUpdate, { args: [{ reason: 'bench' }] });
     const done = await waitForStatus(handle, (s) => s.cycles[0] !== undefined && s.cycles[0].decision !== 'running', 600_000);
