@@ -13,7 +13,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { IllegalStateError } from '@temporalio/common';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { SEARCH_ATTRIBUTE_NAMES } from '../../src/contract';
 
 const ROOT = resolve(__dirname, '../..');
@@ -81,6 +82,7 @@ export async function startTemporal(options: StartTemporalOptions = {}): Promise
 
   try {
     const connection = await connectWhenReady(address, server, () => stderr, attributes);
+    installQuietRuntime();
     const nativeConnection = await NativeConnection.connect({ address });
     const client = new Client({ connection, namespace: 'default' });
     return {
@@ -104,6 +106,20 @@ export async function startTemporal(options: StartTemporalOptions = {}): Promise
     await stopProcess(server);
     rmSync(dir, { recursive: true, force: true });
     throw err;
+  }
+}
+
+/**
+ * Workers log every state change at INFO, and some tests provoke warnings on purpose: errors only. Core
+ * (Rust) logs go through the same logger, so a test that stops the server is not flooded with poll retries.
+ * Installed when a server starts, not at import: the runtime shuts down once its last connection closes,
+ * but one nobody used never does, and its log channel kept jest's process alive after the suite.
+ */
+function installQuietRuntime(): void {
+  try {
+    Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' }, forward: {} } } });
+  } catch (err) {
+    if (!(err instanceof IllegalStateError)) throw err; // already installed by an earlier server of this file
   }
 }
 

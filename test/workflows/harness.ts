@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
-import { DefaultLogger, Runtime, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../../src/activities';
 import type { TaskSpecInput } from '../../src/core/task-spec';
 import type { Example } from '../../src/core/types';
@@ -33,10 +33,6 @@ export interface Harness {
 }
 
 let queues = 0;
-
-// Workers log every state change at INFO, and some tests provoke warnings on purpose: errors only.
-// Core (Rust) logs go through the same logger, so a test that stops the server is not flooded with poll retries.
-Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' }, forward: {} } } });
 
 /** `deps` adds to the activities' dependencies (e.g. an `env` naming a metrics module). */
 export async function setUpHarness(options: StartTemporalOptions = {}, deps: Partial<ActivityDeps> = {}): Promise<Harness> {
