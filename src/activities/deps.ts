@@ -1,6 +1,6 @@
 /** What the activities need from the process that hosts them (the worker, or a test). */
 import { join, resolve } from 'node:path';
-import { metricsFromEnv } from '../core/metrics-module';
+import { loadMetricsModule } from '../core/metrics-module';
 import type { MetricRegistry } from '../core/metrics';
 import { modelsDir } from '../models/location';
 import type { Store } from '../store';
@@ -42,6 +42,14 @@ export function resolveDeps(deps: ActivityDeps): Deps {
     heartbeatIntervalMs: deps.heartbeatIntervalMs ?? 1_000,
     metrics: deps.metrics ?? metricsFromEnv(env, deps.baseDir),
   };
+}
+
+export const METRICS_MODULE_ENV = 'KKACHI_METRICS_MODULE';
+
+/** Custom metrics from the module `KKACHI_METRICS_MODULE` names (relative to `baseDir`), or none. */
+export function metricsFromEnv(env: NodeJS.ProcessEnv, baseDir?: string): MetricRegistry {
+  const path = env[METRICS_MODULE_ENV];
+  return path ? loadMetricsModule(path, baseDir, `${METRICS_MODULE_ENV}=${path}`) : {};
 }
 
 /** Values that must never appear in a failure message or log line. */

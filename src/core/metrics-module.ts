@@ -2,7 +2,7 @@
  * Custom metrics from a user module (the seed's `SentimentAccuracy` pattern): every exported function
  * is a metric registered under its export name, which a task spec names in `metric.name`. A function
  * may return `{score, passed}`, a boolean (DSPy style), or a number in [0, 1] (passes at ≥ 0.5, like
- * token F1). The worker loads the module named by `KKACHI_METRICS_MODULE`.
+ * token F1). The edges (worker, CLI) decide which module to load; core never reads the environment.
  */
 import { createRequire } from 'node:module';
 import { isAbsolute, resolve } from 'node:path';
@@ -10,7 +10,8 @@ import { ValidationError } from './errors';
 import { BUILT_IN_METRICS, type Metric, type MetricRegistry, type MetricResult } from './metrics';
 import type { Example, Fields } from './types';
 
-export const METRICS_MODULE_ENV = 'KKACHI_METRICS_MODULE';
+/** The field a bad module is reported under (how it was named is the caller's `label`). */
+const FIELD = 'metrics module';
 
 type UserMetric = (example: Example, outputs: Fields) => MetricResult | boolean | number;
 
@@ -35,34 +36,31 @@ export function userMetric(name: string, fn: UserMetric): Metric {
 export function metricsFromModule(moduleExports: unknown, where: string): MetricRegistry {
   const source = (moduleExports as { default?: unknown })?.default ?? moduleExports;
   if (source === null || (typeof source !== 'object' && typeof source !== 'function')) {
-    throw new ValidationError(METRICS_MODULE_ENV, `${where}: a metrics module exports functions by name, got ${typeof source}`);
+    throw new ValidationError(FIELD, `${where}: a metrics module exports functions by name, got ${typeof source}`);
   }
   const registry: Record<string, Metric> = {};
   for (const [name, fn] of Object.entries(source as Record<string, unknown>)) {
     if (typeof fn !== 'function') continue;
     if ((BUILT_IN_METRICS as readonly string[]).includes(name)) {
-      throw new ValidationError(METRICS_MODULE_ENV, `${where}: "${name}" is a built-in metric; give the custom one another name`);
+      throw new ValidationError(FIELD, `${where}: "${name}" is a built-in metric; give the custom one another name`);
     }
     registry[name] = userMetric(name, fn as UserMetric);
   }
-  if (Object.keys(registry).length === 0) throw new ValidationError(METRICS_MODULE_ENV, `${where}: exports no metric function`);
+  if (Object.keys(registry).length === 0) throw new ValidationError(FIELD, `${where}: exports no metric function`);
   return registry;
 }
 
-/** Loads a CommonJS module (or a compiled ESM one through `require`) relative to `baseDir`. */
-export function loadMetricsModule(path: string, baseDir: string = process.cwd()): MetricRegistry {
+/**
+ * Loads a CommonJS module (or a compiled ESM one through `require`) relative to `baseDir`; errors name
+ * it by `label` (how the user gave it, e.g. `KKACHI_METRICS_MODULE=./m.js`).
+ */
+export function loadMetricsModule(path: string, baseDir: string = process.cwd(), label: string = path): MetricRegistry {
   const file = isAbsolute(path) ? path : resolve(baseDir, path);
   let loaded: unknown;
   try {
     loaded = createRequire(file)(file);
   } catch (err) {
-    throw new ValidationError(METRICS_MODULE_ENV, `${METRICS_MODULE_ENV}=${path}: cannot load the metrics module (${(err as Error).message})`);
+    throw new ValidationError(FIELD, `${label}: cannot load the metrics module (${(err as Error).message})`);
   }
-  return metricsFromModule(loaded, `${METRICS_MODULE_ENV}=${path}`);
-}
-
-/** The registry the environment names, or none. */
-export function metricsFromEnv(env: NodeJS.ProcessEnv, baseDir?: string): MetricRegistry {
-  const path = env[METRICS_MODULE_ENV];
-  return path ? loadMetricsModule(path, baseDir) : {};
+  return metricsFromModule(loaded, label);
 }

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { metricFromSpec } from '../../src/core/metrics';
-import { loadMetricsModule, metricsFromEnv, metricsFromModule } from '../../src/core/metrics-module';
+import { metricsFromEnv } from '../../src/activities/deps';
+import { loadMetricsModule, metricsFromModule } from '../../src/core/metrics-module';
 import type { Example } from '../../src/core/types';
 
 const example: Example = { id: 'e', inputs: { text: 'x' }, outputs: { sentiment: 'positive' } };
@@ -38,7 +39,8 @@ describe('custom metrics from a user module', () => {
   it('explains what is wrong: unknown name, bad module, bad result, shadowed built-in', () => {
     expect(() => metricFromSpec({ name: 'Nope' }, {})).toThrow(/metric\.name: unknown metric "Nope"; built-in: exact_match, token_f1, label_accuracy; none registered \(set KKACHI_METRICS_MODULE/);
     expect(() => metricFromSpec({ name: 'Nope' }, metricsFromModule({ Yes: () => true }, 'm'))).toThrow(/registered: Yes/);
-    expect(() => loadMetricsModule(join(dir, 'missing.js'))).toThrow(/KKACHI_METRICS_MODULE=.*missing\.js: cannot load the metrics module/);
+    expect(() => metricsFromEnv({ KKACHI_METRICS_MODULE: join(dir, 'missing.js') })).toThrow(/KKACHI_METRICS_MODULE=.*missing\.js: cannot load the metrics module/);
+    expect(() => loadMetricsModule(join(dir, 'missing.js'))).toThrow(/^\/.*missing\.js: cannot load the metrics module/);
     expect(() => metricsFromModule({ token_f1: () => 1 }, 'm.js')).toThrow(/"token_f1" is a built-in metric/);
     expect(() => metricsFromModule({ x: 1 }, 'm.js')).toThrow(/exports no metric function/);
     const bad = metricsFromModule({ Bad: () => 'yes' }, 'm.js').Bad!;

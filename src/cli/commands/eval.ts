@@ -13,7 +13,7 @@ import { disposeLocalRuntimes } from '../../core/lm/local-runtime';
 import { createLM, type LMConfig } from '../../core/lm/factory';
 import type { Usage } from '../../core/lm/usage';
 import { BUILT_IN_METRICS, metricFromSpec, metricSpecSchema, type MetricSpec } from '../../core/metrics';
-import { metricsFromEnv } from '../../core/metrics-module';
+import { metricsFromEnv } from '../../activities/deps';
 import { createProgram, soleEnumChoices, type ProgramSpec } from '../../core/program';
 import { summarizeForTask } from '../../core/report-summary';
 import { modelsDir } from '../../models/location';
