@@ -71,7 +71,7 @@ export const LAYERS = {
   },
   examples: { role: 'runnable examples of the core library', imports: ['core'], packages: [TEMPORAL, '^better-sqlite3$'] },
   demo: {
-    role: 'the main job: dev server, in-process worker, pipeline and a feedback simulator',
+    role: 'the main job and the other use cases: dev server, in-process worker, pipeline or learner, feedback simulator',
     imports: ['activities', 'contract', 'core', 'models', 'serving', 'server', 'store', 'temporal', 'ui', 'workflows', 'worker'],
     packages: [],
   },

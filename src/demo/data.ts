@@ -24,20 +24,17 @@ export interface DemoSplits {
   feedback: DatasetRef;
 }
 
+/** Slices of one seeded shuffle of a file: `slice(offset, limit)`, the rest of `base` kept. */
+export function sliceRef(base: Omit<Extract<DatasetRef, { path: string }>, 'offset'>, shuffleSeed: number): (offset: number, limit: number) => DatasetRef {
+  return (offset, limit) => ({ ...base, shuffleSeed, offset, limit });
+}
+
 /**
  * Disjoint slices of one shuffle (the file's `{"text":"","class":null}` placeholder is skipped by the
  * loader; class 0 → negative, 1 → positive). Same sizes + seed ⇒ same rows on every machine.
  */
 export function demoSplits(sizes: SplitSizes, seed: number, outputField = 'sentiment'): DemoSplits {
-  const slice = (offset: number, limit: number): DatasetRef => ({
-    path: SENTIMENT_FILE,
-    inputs: { text: 'text' },
-    outputs: { [outputField]: 'class' },
-    labels: { '0': 'negative', '1': 'positive' },
-    shuffleSeed: seed,
-    offset,
-    limit,
-  });
+  const slice = sliceRef({ path: SENTIMENT_FILE, inputs: { text: 'text' }, outputs: { [outputField]: 'class' }, labels: { '0': 'negative', '1': 'positive' } }, seed);
   return {
     train: slice(0, sizes.train),
     holdout: slice(sizes.train, sizes.holdout),

@@ -56,7 +56,7 @@ export const PLANS: Record<DemoPlan['mode'], DemoPlan> = {
 export function demoSpec(
   plan: DemoPlan,
   lm: LMConfig,
-  base: TaskSpecInput = readExampleSpec(),
+  base: TaskSpecInput = readExampleSpec(EXAMPLE_SPEC),
   nameSuffix = '',
 ): { spec: TaskSpec; raw: TaskSpecInput; splits: DemoSplits } {
   const outputField = outputFieldOf(base);
@@ -71,11 +71,12 @@ export function demoSpec(
   return { spec: parseTaskSpec(raw), raw, splits };
 }
 
-function readExampleSpec(): TaskSpecInput {
+/** A shipped example spec (examples/*.task.json), as written. */
+export function readExampleSpec(file: string): TaskSpecInput {
   try {
-    return JSON.parse(readFileSync(EXAMPLE_SPEC, 'utf8')) as TaskSpecInput;
+    return JSON.parse(readFileSync(file, 'utf8')) as TaskSpecInput;
   } catch (err) {
-    throw new Error(`cannot read the demo's task spec ${EXAMPLE_SPEC}: ${(err as Error).message}`);
+    throw new Error(`cannot read the demo's task spec ${file}: ${(err as Error).message}`);
   }
 }
 

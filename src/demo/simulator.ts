@@ -1,8 +1,9 @@
 /**
- * Plays the users of the deployed feature: each step takes one unseen sentence from the feedback
+ * Plays the users of the deployed feature: each step takes one unseen example from the feedback
  * pool, asks the feature (`kkachi serve`: the registry's active version, real model) for a
- * prediction, and sends the gold label back as feedback on that prediction id — a correction when
- * the prediction was wrong, a confirmation when it was right. Every record is a real prediction.
+ * prediction, and sends what the user holds right back as feedback on that prediction id — by
+ * default the gold outputs: a correction when the prediction was wrong, a confirmation when it was
+ * right. Every record is a real prediction.
  */
 import type { Example, Fields } from '../core/types';
 import type { FeatureClient } from './feature-client';
@@ -30,9 +31,30 @@ export interface SimulatorCounts {
   byVersion: Record<string, VersionTally>;
 }
 
+/** One answered example: what the version said and what the user held right. */
+export interface Answered {
+  versionId: string;
+  example: Example;
+  predicted: Fields;
+  correct: Fields;
+}
+
+/**
+ * The output fields a user sends as right for an answer. A user never corrects an answer to itself:
+ * returning `predicted` is a confirmation.
+ */
+export type Judge = (example: Example, predicted: Fields, versionId: string) => Fields;
+
+/** The default user: the gold outputs are right. */
+export const goldJudge: Judge = (example) => example.outputs;
+
 export interface SimulatorOptions {
   feature: FeatureClient;
   pool: readonly Example[];
+  /** How a user decides what is right (default: the gold outputs). */
+  judge?: Judge;
+  /** Called after each feedback record is accepted. */
+  onAnswered?: (answered: Answered) => void;
   /** Called when an answer comes from a different version than the one before. */
   onSwap?: (from: string | null, to: string) => void;
 }
@@ -65,9 +87,11 @@ export class FeedbackSimulator {
       return null;
     }
     const predicted = pick(served.outputs, Object.keys(example.outputs));
-    const correction = Object.keys(example.outputs).some((field) => predicted[field] !== example.outputs[field]);
+    const correct = (this.options.judge ?? goldJudge)(example, predicted, served.versionId);
+    const correction = Object.keys(correct).some((field) => JSON.stringify(predicted[field]) !== JSON.stringify(correct[field]));
     // By prediction id alone: the server takes input, answer and version from its prediction log.
-    await this.options.feature.feedback(served.predictionId, example.outputs);
+    await this.options.feature.feedback(served.predictionId, correct);
+    this.options.onAnswered?.({ versionId: served.versionId, example, predicted, correct });
 
     const tally = (this.counts.byVersion[served.versionId] ??= { sent: 0, corrections: 0 });
     tally.sent += 1;

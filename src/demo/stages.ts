@@ -21,21 +21,44 @@ const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
 const short = (id: string | null | undefined): string => (id ? id.slice(0, 12) : '-');
 export const stageTitle = (stage: number): string => `${(PIPELINE_STAGES[stage - 1] ?? 'done').replace(/-/g, ' ')}`;
 
+/** One progress bar at a time: asking for another label finishes the bar before it. */
+export class BarSlot {
+  private bar: ProgressBar | undefined;
+  private label = '';
+
+  constructor(private readonly open: (label: string) => ProgressBar) {}
+
+  for(label: string): ProgressBar {
+    if (this.bar && this.label === label) return this.bar;
+    this.close();
+    this.label = label;
+    this.bar = this.open(label);
+    return this.bar;
+  }
+
+  close(): void {
+    this.bar?.finish();
+    this.bar = undefined;
+    this.label = '';
+  }
+}
+
 export class StageReporter {
   private stage = 0;
   private stageStarted = Date.now();
   private readonly spans: { stage: number; name: string; seconds: number }[] = [];
-  private bar: ProgressBar | undefined;
-  private barLabel = '';
+  private readonly bars: BarSlot;
   private lastActivityPoll = 0;
   /** Simulator counts when the current stage began, so a stage reports only its own feedback. */
   private atStageStart = { sent: 0, corrections: 0 };
   private counts: SimulatorCounts | undefined;
 
-  constructor(private readonly events: DemoEvents) {}
+  constructor(private readonly events: DemoEvents) {
+    this.bars = new BarSlot((label) => events.progress(label));
+  }
 
   say(text: string): void {
-    this.endBar();
+    this.bars.close();
     this.events.line(text);
   }
 
@@ -48,12 +71,12 @@ export class StageReporter {
   feedbackProgress(corrections: number, needed: number, stageSent: number, counts: SimulatorCounts): void {
     this.counts = counts;
     const correct = stageSent - corrections;
-    this.barFor(`[${this.stage}/7] corrections`).update({ done: Math.min(corrections, needed), total: needed, accuracy: stageSent > 0 ? correct / stageSent : null, note: `${stageSent} predictions` });
+    this.bars.for(`[${this.stage}/7] corrections`).update({ done: Math.min(corrections, needed), total: needed, accuracy: stageSent > 0 ? correct / stageSent : null, note: `${stageSent} predictions` });
   }
 
   monitoringProgress(stageSent: number, counts: SimulatorCounts): void {
     this.counts = counts;
-    this.barFor('[7/7] monitoring').update({ done: stageSent, total: stageSent, note: 'live feedback on the promoted version' });
+    this.bars.for('[7/7] monitoring').update({ done: stageSent, total: stageSent, note: 'live feedback on the promoted version' });
   }
 
   /** Optimization and evaluation progress from the pending activities' heartbeats (the contract's `ActivityProgress`). */
@@ -86,7 +109,7 @@ export class StageReporter {
         scored += beat.data.done;
       }
     }
-    if (total > 0) this.barFor(`[${progress.stage}/7] ${kind}`).update({ done, total, accuracy: scored > 0 ? correct / scored : null });
+    if (total > 0) this.bars.for(`[${progress.stage}/7] ${kind}`).update({ done, total, accuracy: scored > 0 ? correct / scored : null });
   }
 
   finish(result: PipelineResult, activeVersion: string | null): void {
@@ -104,7 +127,7 @@ export class StageReporter {
   }
 
   close(): void {
-    this.endBar();
+    this.bars.close();
   }
 
   private advance(progress: PipelineProgress, activeVersion: string | null): void {
@@ -143,19 +166,5 @@ export class StageReporter {
       `  cycle ${c.cycle}: dataset ${c.train} train + ${c.val} val (${c.corrections} corrections so far) → ${c.optimizer} → ` +
         `candidate ${short(c.candidateVersion)} with ${c.demos} demos, val accuracy ${pct(c.valAccuracy)}, ${c.lmCalls} LM calls`,
     );
-  }
-
-  private barFor(label: string): ProgressBar {
-    if (this.bar && this.barLabel === label) return this.bar;
-    this.endBar();
-    this.barLabel = label;
-    this.bar = this.events.progress(label);
-    return this.bar;
-  }
-
-  private endBar(): void {
-    this.bar?.finish();
-    this.bar = undefined;
-    this.barLabel = '';
   }
 }

@@ -3,39 +3,25 @@
  * server the demo starts itself, on the real embedded model and the real sentences. Slow (about a
  * minute and a half on 2 cores), so there is exactly one run and every assertion reads its output.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import type { DemoOutcome } from '../../src/demo/run';
 import { portAnswers } from '../../src/demo/temporal-server';
 import { openStore } from '../../src/store';
-import { freePort } from '../support/temporal';
-import { ensureBuilt, hasStackTrace, ROOT, spawnCli, type CliRun } from './support';
+import { runDemoJson, type DemoRun } from './demo-support';
+import { hasStackTrace } from './support';
 
 describe('kkachi demo --quick --json (real model, real dev server)', () => {
-  let home: string;
+  let demo: DemoRun<DemoOutcome>;
+  let run: DemoRun<DemoOutcome>['run'];
   let port: number;
-  let run: CliRun;
   let outcome: DemoOutcome;
 
   beforeAll(async () => {
-    ensureBuilt();
-    home = mkdtempSync(path.join(os.tmpdir(), 'kkachi-demo-'));
-    port = await freePort();
-    const env = {
-      ...process.env,
-      KKACHI_HOME: home,
-      // The model installed by `.ci/run` (or a first demo) lives under the project's .kkachi/.
-      KKACHI_MODELS_DIR: path.join(ROOT, '.kkachi', 'models'),
-      KKACHI_MODEL: '',
-      TEMPORAL_ADDRESS: `127.0.0.1:${port}`,
-      KKACHI_TEMPORAL_UI_PORT: String(await freePort()),
-    };
-    run = await spawnCli(['demo', '--quick', '--json'], env, 540_000);
-    if (run.code === 0) outcome = JSON.parse(run.stdout) as DemoOutcome;
+    demo = await runDemoJson<DemoOutcome>(['--quick'], 540_000);
+    ({ run, port } = demo);
+    if (demo.outcome) outcome = demo.outcome;
   }, 600_000);
 
-  afterAll(() => rmSync(home, { recursive: true, force: true }));
+  afterAll(() => demo?.cleanUp());
 
   it('exits 0 after telling all seven stages, in order', () => {
     if (run.code !== 0) throw new Error(`demo exited ${run.code}:\n${run.stderr.slice(-3000)}`);
