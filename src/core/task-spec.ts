@@ -60,10 +60,18 @@ export const DEFAULT_FEEDBACK_BYTES = 64 * 1024;
 /** Examples per evaluation shard: enough that an activity's overhead is noise, few enough to spread. */
 export const DEFAULT_EVAL_SHARD_SIZE = 50;
 export const MAX_FEEDBACK_BYTES = 1_000_000;
+/** Signals one learner run takes before it continues as new: half of Temporal's default per-run signal limit (10,000). */
+export const DEFAULT_SIGNALS_PER_RUN = 5_000;
 
 export const limitsSchema = z.object({
   /** Bytes of a feedback record's fields (input, predicted, correct) as UTF-8 JSON; larger feedback is refused. */
   feedbackBytes: z.number().int().min(1_024).max(MAX_FEEDBACK_BYTES).default(DEFAULT_FEEDBACK_BYTES),
+  /**
+   * Signals one learner run takes before it continues as new. Keep it under the server's
+   * `history.maximumSignalsPerExecution`: under a flood a run can only close once the server refuses
+   * more signals (see docs/WORKFLOWS.md, "Overload").
+   */
+  signalsPerRun: z.number().int().min(10).max(1_000_000).default(DEFAULT_SIGNALS_PER_RUN),
 });
 
 /** The A/B gate's thresholds; the defaults are the decision rule's own (`DEFAULT_RULE`). */
@@ -122,7 +130,7 @@ export const taskSpecSchema = z
       })
       .default({ corrections: 3, retrainInterval: 86_400_000, minLiveSamples: 20 }),
     gate: gateSchema.default(DEFAULT_RULE),
-    limits: limitsSchema.default({ feedbackBytes: DEFAULT_FEEDBACK_BYTES }),
+    limits: limitsSchema.default({ feedbackBytes: DEFAULT_FEEDBACK_BYTES, signalsPerRun: DEFAULT_SIGNALS_PER_RUN }),
     /**
      * A split larger than `shardSize` examples is evaluated in chunks of that size, run as parallel
      * activities any worker may take, then joined into one report. Absent: DEFAULT_EVAL_SHARD_SIZE.

@@ -86,6 +86,8 @@ export class InvalidFeedback extends Error {
 export interface IntakeOptions {
   /** Largest record in bytes (the spec's `limits.feedbackBytes`). */
   maxRecordBytes: number;
+  /** True while the run is about to continue as new: updates are refused meanwhile, so they add no history to it. */
+  closing?: () => boolean;
   /** After each store write, with the registry's active version as the store saw it (absent in old histories). */
   onPersisted?: (records: FeedbackRecord[], active: string | null | undefined) => void;
 }
@@ -163,6 +165,7 @@ export class FeedbackIntake {
         LEARNER_BUSY,
       );
     }
+    if (this.options.closing?.()) throw ApplicationFailure.retryable('learner busy: continuing as new; retry shortly', LEARNER_BUSY);
     this.validate(raw);
   }
 

@@ -19,8 +19,8 @@ export async function learner(specInput: unknown, carried?: LearnerState): Promi
   // Handlers first: an update that arrives with the start would otherwise be refused as unhandled.
   // Acknowledged feedback waits for the spec check, so nothing is stored for a spec that fails it.
   let checked = carried !== undefined;
-  setHandler(feedbackSignal, (raw) => entity.intake.offer(raw));
-  setHandler(feedbackBatchSignal, (raw) => entity.intake.offerBatch(raw));
+  setHandler(feedbackSignal, (raw) => entity.feedback(raw));
+  setHandler(feedbackBatchSignal, (raw) => entity.feedbackBatch(raw));
   setHandler(
     submitFeedbackUpdate,
     async (raw) => {

@@ -93,6 +93,8 @@ export class TaskLearner {
   /** Feedback was stored or a cycle ended since the last monitoring snapshot. */
   private metricsStale = false;
   private running: RunningCycle | null = null;
+  /** Feedback signals (single or batch) this run has taken. */
+  private signalsThisRun = 0;
 
   constructor(
     private readonly spec: TaskSpec,
@@ -112,6 +114,7 @@ export class TaskLearner {
     };
     this.intake = new FeedbackIntake(this.task, parseSignature(spec.signature), this.state.intake, {
       maxRecordBytes: spec.limits.feedbackBytes,
+      closing: () => this.stopping,
       onPersisted: (_records, active) => {
         this.driftCheckDue = true;
         this.metricsStale = true;
@@ -123,6 +126,18 @@ export class TaskLearner {
   }
 
   // ── message handlers ───────────────────────────────────────────────────────────────────────────
+
+  /** `feedback`: validated and buffered (a malformed one is counted as rejected). */
+  feedback(raw: unknown): void {
+    this.signalsThisRun += 1;
+    this.intake.offer(raw);
+  }
+
+  /** `feedbackBatch`: each record as if it came alone. */
+  feedbackBatch(raw: unknown): void {
+    this.signalsThisRun += 1;
+    this.intake.offerBatch(raw);
+  }
 
   /** `optimizeNow`: the next cycle starts as soon as none is running. */
   optimizeNow(raw: unknown): OptimizeNowAck {
@@ -204,9 +219,9 @@ export class TaskLearner {
     for (;;) {
       const due = this.dueTrigger();
       if (due) return due;
-      if (runIsFull()) return null;
+      if (this.runIsFull()) return null;
       const hadFeedback = this.state.intake.pendingFeedback > 0;
-      const wake = (): boolean => this.dueTrigger() !== null || runIsFull() || this.state.intake.pendingFeedback > 0 !== hadFeedback;
+      const wake = (): boolean => this.dueTrigger() !== null || this.runIsFull() || this.state.intake.pendingFeedback > 0 !== hadFeedback;
       // The retrain timer only runs while there is new feedback to learn from.
       if (hadFeedback) await condition(wake, Math.max(1, this.state.lastCycleAt + triggers.retrainInterval - Date.now()));
       else await condition(wake);
@@ -296,6 +311,14 @@ export class TaskLearner {
     if (promotedBy) Object.assign(promotedBy, { decision: 'rolled-back', reason: `operator rollback: ${reason} (was: ${promotedBy.reason})` });
   }
 
+  /** Time to continue as new: Temporal suggests it, or this run reached its own budget of history or signals. */
+  private runIsFull(): boolean {
+    const { continueAsNewSuggested, historySize, historyLength } = workflowInfo();
+    return (
+      continueAsNewSuggested || historySize >= RUN_HISTORY_BYTES || historyLength >= RUN_HISTORY_EVENTS || this.signalsThisRun >= this.spec.limits.signalsPerRun
+    );
+  }
+
   private dueTrigger(): CycleTrigger | null {
     const { intake, manualRequested, lastCycleAt } = this.state;
     const { triggers } = this.spec;
@@ -361,12 +384,6 @@ export class TaskLearner {
       }
     }
   }
-}
-
-/** Time to continue as new: Temporal suggests it, or this run's history reached its own budget. */
-function runIsFull(): boolean {
-  const { continueAsNewSuggested, historySize, historyLength } = workflowInfo();
-  return continueAsNewSuggested || historySize >= RUN_HISTORY_BYTES || historyLength >= RUN_HISTORY_EVENTS;
 }
 
 /** Why a cycle failed: a cancellation anywhere in the failure chain, else its innermost message. */
