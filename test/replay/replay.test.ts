@@ -7,6 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { DefaultLogger, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { WORKFLOW_TRACING_MODULE } from '../../src/temporal/tracing';
 import { bundleWorkflows } from '../support/temporal';
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
@@ -19,9 +20,10 @@ const histories = files.map((file) => {
 });
 
 let bundle: WorkflowBundleWithSourceMap;
+let traced: WorkflowBundleWithSourceMap;
 beforeAll(async () => {
-  bundle = await bundleWorkflows();
-}, 60_000);
+  [bundle, traced] = await Promise.all([bundleWorkflows(), bundleWorkflows({ interceptorModules: [WORKFLOW_TRACING_MODULE] })]);
+}, 120_000);
 
 it('has a history of every workflow type, including continue-as-new and a rollback', () => {
   const types = new Set(histories.map(({ history }) => history.events?.[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name));
@@ -34,4 +36,11 @@ it('has a history of every workflow type, including continue-as-new and a rollba
 it.each(files)('replays %s without nondeterminism', async (file) => {
   const { workflowId, history } = histories.find((h) => h.file === file) as (typeof histories)[number];
   await expect(Worker.runReplayHistory({ workflowBundle: bundle }, history, workflowId)).resolves.toBeUndefined();
+});
+
+// Histories recorded without tracing replay with its workflow interceptors: turning tracing on for the
+// workers of running workflows is safe.
+it.each(files)('replays %s with the tracing interceptors', async (file) => {
+  const { workflowId, history } = histories.find((h) => h.file === file) as (typeof histories)[number];
+  await expect(Worker.runReplayHistory({ workflowBundle: traced }, history, workflowId)).resolves.toBeUndefined();
 });
