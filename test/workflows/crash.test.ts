@@ -10,12 +10,12 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { cycleWorkflowId, learnerWorkflowId, optimizeNowUpdate } from '../../src/contract';
 import { learner } from '../../src/workflows/learner';
 import { keywordOracle } from '../support/keyword-world';
-import { feedbackFor, keywordTask, setUpHarness, spawnWorkerProcess, until, waitForStatus, type Harness } from './harness';
+import { feedbackFor, keywordTask, setUpHarness, until, waitForStatus, workerProcesses, type Harness } from './harness';
 
 const TASK = 'crash';
 
 let h: Harness;
-const children: ChildProcess[] = [];
+const workers = workerProcesses(() => h);
 
 beforeAll(async () => {
   h = await setUpHarness();
@@ -25,15 +25,11 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  workers.killAll();
   await h?.stop();
 });
 
-const startWorkerProcess = (): ChildProcess => {
-  const child = spawnWorkerProcess(h);
-  children.push(child);
-  return child;
-};
+const startWorkerProcess = (): ChildProcess => workers.start();
 
 /** Attempt numbers of every `optimize` activity in a workflow's history. */
 async function optimizeAttempts(handle: WorkflowHandle): Promise<number[]> {

@@ -187,3 +187,18 @@ export function spawnWorkerProcess(h: Harness, env: NodeJS.ProcessEnv = {}): Chi
   });
   return child;
 }
+
+/** Worker processes a test file starts with `start()`; `killAll()` (in afterAll) SIGKILLs those still alive. */
+export function workerProcesses(harness: () => Harness): { start(): ChildProcess; killAll(): void } {
+  const children: ChildProcess[] = [];
+  return {
+    start() {
+      const child = spawnWorkerProcess(harness());
+      children.push(child);
+      return child;
+    },
+    killAll() {
+      for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    },
+  };
+}
