@@ -5,12 +5,13 @@
  * learner to store everything. Reports records/s offered (accepted by the server) and stored within
  * the window, p99 time from acceptance (the record's receivedAt, workflow time) to storage (the first
  * 250 ms poll of the store that shows it; records are stored in acceptance order, so the k-th stored
- * is matched with the k-th accepted), history events of the run, continue-as-new count, and how many
- * sends the server or the learner refused (retried by the sender).
+ * is matched with the k-th accepted), the largest run's history (events, MB), continue-as-new count,
+ * runs the server closed, and how many sends the server or the learner refused (retried by the sender).
  * Run: see docs/BENCHMARKS.md.
  */
-import type { WorkflowHandle } from '@temporalio/client';
+import type { WorkflowExecutionInfo, WorkflowHandle } from '@temporalio/client';
 import { feedbackBatchSignal, feedbackSignal, learnerWorkflowId, statusQuery, submitFeedbackUpdate, type FeedbackPayload } from '../src/contract';
+import { DEFAULT_FEEDBACK_BYTES } from '../src/core/task-spec';
 import { learner } from '../src/workflows/learner';
 import { feedbackFor, keywordTask, setUpRunningHarness, type Harness } from '../test/workflows/harness';
 
@@ -18,6 +19,13 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
 type Mode = 'signal' | 'update' | 'batch';
 const SENDERS: Record<Mode, number> = { signal: 32, update: 32, batch: 4 };
 const BATCH = 200;
+/**
+ * The server's per-run signal limit and the learner's, sized as docs/WORKFLOWS.md ("Overload") says:
+ * 100 batches of 200 records (~40 KB), counted twice, stay far under the 50 MB at which the server
+ * closes a run, and a run's replay (20,000 records validated) fits a workflow task's 10 s on a loaded
+ * machine (500 per run did not: its replays timed out again and again).
+ */
+const SERVER_SIGNALS_PER_RUN = 100;
 
 function record(mode: Mode, i: number): FeedbackPayload {
   return { ...feedbackFor(i % 1_000, { seed: 900, confirm: i % 50 !== 0 }), predictionId: `${mode}-${i}` };
@@ -34,7 +42,10 @@ async function sendOne(handle: WorkflowHandle, mode: Mode, first: number): Promi
 
 async function run(h: Harness, mode: Mode): Promise<Record<string, string | number>> {
   const task = `bench-${mode}`;
-  const spec = keywordTask(task, h.double.baseURL, { triggers: { corrections: 100_000_000 } });
+  const spec = keywordTask(task, h.double.baseURL, {
+    triggers: { corrections: 100_000_000 },
+    limits: { feedbackBytes: DEFAULT_FEEDBACK_BYTES, signalsPerRun: SERVER_SIGNALS_PER_RUN / 2 },
+  });
   const handle = await h.env.client.workflow.start(learner, { taskQueue: h.taskQueue, workflowId: learnerWorkflowId(task), args: [spec] });
   while ((await handle.query(statusQuery).catch(() => null))?.activeVersion == null) await new Promise((r) => setTimeout(r, 200));
 
@@ -83,7 +94,12 @@ async function run(h: Harness, mode: Mode): Promise<Record<string, string | numb
   const latencies = accepted.map((at, k) => (storedAt.find((p) => p.total > k)?.t ?? Date.now()) - at).sort((a, b) => a - b);
   const p99 = latencies[Math.floor(latencies.length * 0.99)] ?? NaN;
   const status = await handle.query(statusQuery);
-  const history = (await handle.describe()).historyLength;
+  // Every run of the learner (continue-as-new chain): the largest history any of them reached.
+  // Visibility has final sizes for closed runs only: the running one is described directly.
+  const runs: Pick<WorkflowExecutionInfo, 'historyLength' | 'historySize' | 'status'>[] = [await handle.describe()];
+  for await (const r of h.env.client.workflow.list({ query: `WorkflowId = "${learnerWorkflowId(task)}"` })) runs.push(r);
+  const largest = (key: 'historyLength' | 'historySize'): number => Math.max(...runs.map((r) => r[key] ?? 0));
+  const closedByServer = runs.filter((r) => r.status.name === 'TERMINATED').length;
   await handle.terminate('bench done');
   return {
     mode,
@@ -94,7 +110,9 @@ async function run(h: Harness, mode: Mode): Promise<Record<string, string | numb
     stored: status.counters.received,
     'drain s': drainS.toFixed(1),
     'p99 accept→store ms': Math.round(p99),
-    'history events (last run)': history,
+    'largest run: events': largest('historyLength'),
+    'largest run: MB': (largest('historySize') / 1024 / 1024).toFixed(1),
+    'runs closed by the server': closedByServer,
     'continue-as-new': status.generation,
     'refused & retried': refused,
   };
@@ -102,7 +120,7 @@ async function run(h: Harness, mode: Mode): Promise<Record<string, string | numb
 
 async function main(): Promise<void> {
   const modes = (process.argv[2]?.split(',') ?? ['signal', 'update', 'batch']) as Mode[];
-  const h = await setUpRunningHarness();
+  const h = await setUpRunningHarness({ dynamicConfig: { 'history.maximumSignalsPerExecution': SERVER_SIGNALS_PER_RUN } });
   try {
     const rows = [];
     for (const mode of modes) {
