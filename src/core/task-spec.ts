@@ -5,13 +5,10 @@
  */
 import { z } from 'zod';
 import { metricSpecSchema } from './metrics';
-import { OPTIMIZER_NAMES, RECOMMENDED_VAL_FRACTION, recommendedOptimizer } from './optimizers/recommended';
+import { OPTIMIZER_NAMES, recommendedOptimizer } from './optimizers/recommended';
 import { parseSignature, type FieldSpec } from './signature';
 import { DEFAULT_RULE } from './stats/decision';
 import { MEASURE_NAMES } from './stats/measures';
-
-/** Validation share of the labelled pool for a spec that names its optimizer. */
-const DEFAULT_VAL_FRACTION = 0.3;
 
 const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
@@ -118,8 +115,7 @@ export const taskSpecSchema = z
       train: datasetRefSchema,
       /** The held-out evaluation set: never trained on, used by the gate and the final evaluation. */
       holdout: datasetRefSchema,
-      /** Share of the labelled pool kept for validation; absent: 0.3, or the recommended optimizer's own (recommended.ts). */
-      valFraction: z.number().gt(0).lt(1).optional(),
+      valFraction: z.number().gt(0).lt(1).default(0.3),
     }),
     triggers: z
       .object({
@@ -194,11 +190,7 @@ export const taskSpecSchema = z
     checkLabel(measure?.label, ['gate', 'measure', 'label']);
     checkLabel(recallFloor?.label, ['gate', 'recallFloor', 'label']);
   })
-  .transform((spec) => ({
-    ...spec,
-    optimizer: spec.optimizer ?? recommendedOptimizer(spec.signature),
-    data: { ...spec.data, valFraction: spec.data.valFraction ?? (spec.optimizer ? DEFAULT_VAL_FRACTION : RECOMMENDED_VAL_FRACTION) },
-  }));
+  .transform((spec) => ({ ...spec, optimizer: spec.optimizer ?? recommendedOptimizer(spec.signature) }));
 
 export type TaskSpecInput = z.input<typeof taskSpecSchema>;
 export type TaskSpec = z.output<typeof taskSpecSchema>;

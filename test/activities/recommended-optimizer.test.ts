@@ -43,20 +43,6 @@ it('a spec without an optimizer gets the recommended one for its task type; a na
   expect(keywordSpec('http://127.0.0.1:1/v1').optimizer.name).toBe('BootstrapFewShot');
 });
 
-it('the recommended optimizer comes with its validation share; a named optimizer keeps 0.3, an explicit share stays', async () => {
-  const { optimizer: _named, ...unnamed } = keywordSpec(double.baseURL) as TaskSpecInput;
-  const { valFraction: _share, ...data } = unnamed.data;
-  const split = async (spec: TaskSpecInput) => {
-    const parsed = parseTaskSpec(spec);
-    const { result } = await h.run('buildDataset', [parsed, { cycle: 1 }]);
-    expect(result.val).toBe(Math.round((result.train + result.val) * parsed.data.valFraction));
-    return parsed.data.valFraction;
-  };
-  expect(await split({ ...unnamed, data })).toBe(0.5);
-  expect(await split({ ...unnamed, data, optimizer: { name: 'BootstrapFewShot' } })).toBe(0.3);
-  expect(await split({ ...unnamed, data: { ...data, valFraction: 0.2 } })).toBe(0.2);
-});
-
 it('scores random-search candidates on the gate measure', async () => {
   const train = { examples: imbalanced(84, 6, 11) };
   const optimizer = { name: 'BootstrapFewShotWithRandomSearch' as const, config: { numCandidatePrograms: 1, maxBootstrappedDemos: 4, maxLabeledDemos: 16 }, seed: 0 };

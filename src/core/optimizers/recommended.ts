@@ -24,14 +24,6 @@ export interface OptimizerChoice {
 
 const SEARCH = { numCandidatePrograms: 4, maxBootstrappedDemos: 4, maxLabeledDemos: 4 };
 
-/**
- * The recommended search's validation share of the labelled pool (a spec naming its optimizer gets
- * 0.3). Each candidate takes at most 4 bootstrapped + 4 labelled demos, found in the first few dozen
- * training rows, while its ranking is a corpus measure (macro-F1) whose noise shrinks only with more
- * validation rows: 20 rows rank a 0.05 difference by chance. So half the pool goes to validation.
- */
-export const RECOMMENDED_VAL_FRACTION = 0.5;
-
 /** Kkachi's recommended optimizer for a signature (an unparsable signature gets the generic choice). */
 export function recommendedOptimizer(signature: string): OptimizerChoice {
   let classification = false;
