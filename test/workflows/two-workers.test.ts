@@ -2,11 +2,12 @@
  * Two workers on "two hosts" (separate KKACHI_HOMEs, nothing on a shared disk) share one PostgreSQL
  * store and one Temporal server. A learner's cycle spreads its activities over both; the worker running
  * `optimize` is SIGKILLed mid-compile, the other one retries it, and the cycle ends with exactly one
- * promotion in the shared registry.
+ * promotion in the shared registry, which a serving replica on each host follows without a restart.
  */
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { cycleWorkflowId, feedbackSignal, learnerWorkflowId, optimizeNowUpdate } from '../../src/contract';
+import { startServing, type RunningServer } from '../../src/serving/server';
 import { openStore, type Store } from '../../src/store';
 import { learner } from '../../src/workflows/learner';
 import { keywordOracle } from '../support/keyword-world';
@@ -18,6 +19,7 @@ let h: Harness;
 let pg: PostgresCluster;
 let store: Store;
 const workers: ChildProcess[] = [];
+const replicas: { store: Store; server: RunningServer }[] = [];
 
 beforeAll(async () => {
   [h, pg] = await Promise.all([setUpHarness(), startPostgres()]);
@@ -28,11 +30,28 @@ beforeAll(async () => {
   store = await openStore(url);
   for (const host of ['host-a', 'host-b']) {
     workers.push(spawnWorkerProcess(h, { KKACHI_STORE_URL: url, KKACHI_HOME: join(h.dir, host), KKACHI_ACTIVITY_CONCURRENCY: '2' }));
+    const own = await openStore(url); // each replica has its own pool, as on its own host
+    replicas.push({ store: own, server: await startServing({ store: own, temporal: null, logLevel: false }) });
   }
 }, 90_000);
 
+/** The version each replica answers a prediction with. */
+async function servedVersions(): Promise<string[]> {
+  return Promise.all(
+    replicas.map(async ({ server }) => {
+      const res = await fetch(`${server.url}/v1/tasks/${TASK}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ inputs: { text: 'a lovely phone' } }) });
+      expect(res.status).toBe(200);
+      return ((await res.json()) as { versionId: string }).versionId;
+    }),
+  );
+}
+
 afterAll(async () => {
   for (const w of workers) if (w.exitCode === null && w.signalCode === null) w.kill('SIGKILL');
+  for (const { server, store: own } of replicas) {
+    await server.close();
+    await own.close();
+  }
   await store?.close();
   await Promise.all([h?.stop(), pg?.stop()]);
 });
@@ -44,6 +63,7 @@ it('spreads a cycle over two workers and survives losing one mid-optimize with e
   });
   const handle = await h.env.client.workflow.start(learner, { taskQueue: h.taskQueue, workflowId: learnerWorkflowId(TASK), args: [spec] });
   const baseline = (await waitForStatus(handle, (s) => s.activeVersion !== null, 60_000)).activeVersion;
+  expect(await servedVersions()).toEqual([baseline, baseline]);
   await handle.signal(feedbackSignal, feedbackFor(0, { seed: 900 }));
   await handle.executeUpdate(optimizeNowUpdate, { args: [{ reason: 'two workers' }] });
 
@@ -80,6 +100,7 @@ it('spreads a cycle over two workers and survives losing one mid-optimize with e
   const promotions = (await store.registryHistory(TASK)).filter((e) => e.pointer === 'active' && e.toVersion === candidate);
   expect(promotions).toHaveLength(1);
   expect(await store.getPointers(TASK)).toMatchObject({ active: candidate, previous: baseline });
+  expect(await servedVersions()).toEqual([candidate, candidate]);
   expect((await store.listFeedback(TASK)).map((f) => f.predictionId)).toEqual(['pred-900-0']);
   await handle.terminate('test done');
 }, 300_000);
