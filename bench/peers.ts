@@ -156,7 +156,12 @@ function saveRecord(record: RunRecord, file: string): void {
 
 /** Runs made in parallel, one task each (separate servers), reported as one: tasks in file order. */
 function mergeRecords(files: string[]): RunRecord {
-  const records = files.map((file) => JSON.parse(readFileSync(file, 'utf8')) as RunRecord);
+  // A task process that had not finished its first system yet has saved nothing: its task is left out.
+  const saved = files.filter((file) => {
+    if (!existsSync(file)) console.error(`# ${file}: no results yet, left out`);
+    return existsSync(file);
+  });
+  const records = saved.map((file) => JSON.parse(readFileSync(file, 'utf8')) as RunRecord);
   const [first] = records;
   if (!first) throw new Error('--results names no file');
   return {

@@ -68,7 +68,8 @@ const fmt = (x: number): string => x.toFixed(3);
 const scoreCell = (s: Score): string => `${fmt(s.value)} [${fmt(s.low)}, ${fmt(s.high)}]`;
 const ratio = (a: number, b: number): string => (b === 0 ? '—' : `${(a / b).toFixed(2)}×`);
 
-function taskTable(record: TaskRecord, rows: Row[]): string {
+/** `systems`: every system seen in the run, so a task a system did not finish says so. */
+function taskTable(record: TaskRecord, rows: Row[], systems: string[]): string {
   const { task } = record;
   const measure = task.labels ? 'macro-F1' : 'token F1';
   const lines = [
@@ -92,6 +93,8 @@ function taskTable(record: TaskRecord, rows: Row[]): string {
   const notes = rows.filter((r) => r.run.compile.note).map((r) => `${r.label}: ${r.run.compile.note}`);
   if (notes.length > 0) lines.push('', `Compile notes — ${notes.join('; ')}.`);
   for (const failure of record.failures ?? []) lines.push('', `**Failed** — ${failure}`);
+  const unfinished = systems.filter((system) => !rows.some((r) => r.run.system === system) && !(record.failures ?? []).some((f) => f.startsWith(system.split(' ')[0] as string)));
+  if (unfinished.length > 0) lines.push('', `**Not measured** — ${unfinished.join(', ')}: the run was stopped before this system's turn on this task.`);
   return lines.join('\n');
 }
 
@@ -128,6 +131,7 @@ function requestShapes(tables: { record: TaskRecord; rows: Row[] }[]): string {
 
 export function renderReport(record: RunRecord): { markdown: string; svg: string } {
   const tables = record.tasks.map((t) => ({ record: t, rows: rowsOf(t) }));
+  const systems = [...new Set(tables.flatMap(({ rows }) => rows.map((r) => r.run.system)))];
   const load = record.load.map((l) => l.toFixed(1)).join(' → ');
   const panels: ChartPanel[] = tables.map(({ record: t, rows }) => ({
     title: t.task.name,
@@ -153,7 +157,7 @@ export function renderReport(record: RunRecord): { markdown: string; svg: string
     '',
     `![score vs wall time](${CHART.replace('docs/', '')})`,
     '',
-    ...tables.flatMap(({ record: t, rows }) => [taskTable(t, rows), '']),
+    ...tables.flatMap(({ record: t, rows }) => [taskTable(t, rows, systems), '']),
     '### Ratios (Kkachi ÷ peer)',
     '',
     ratiosTable(tables),
