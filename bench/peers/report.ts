@@ -66,7 +66,7 @@ function rowsOf({ task, runs, meters }: TaskRecord): Row[] {
 
 const fmt = (x: number): string => x.toFixed(3);
 const scoreCell = (s: Score): string => `${fmt(s.value)} [${fmt(s.low)}, ${fmt(s.high)}]`;
-const ratio = (a: number, b: number): string => (b === 0 ? '—' : `${(a / b).toFixed(2)}×`);
+const ratio = (a: number, b: number): string => (b === 0 ? (a === 0 ? '—' : '∞ (peer 0)') : `${(a / b).toFixed(2)}×`);
 
 /** `systems`: every system seen in the run, so a task a system did not finish says so. */
 function taskTable(record: TaskRecord, rows: Row[], systems: string[]): string {
