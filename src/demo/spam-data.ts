@@ -42,7 +42,7 @@ export function stripHtml(html: string): string {
 }
 
 /** Quoted-printable soft breaks and `=XX` escapes (most HTML spam arrives that way). */
-function decodeQuotedPrintable(text: string): string {
+export function decodeQuotedPrintable(text: string): string {
   return text.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
 }
 
