@@ -22,7 +22,7 @@ export function baselineArtifact(spec: TaskSpec): ProgramArtifact {
 
 const change = (p: Pointers, changed: boolean): PointerChange => ({ active: p.active, previous: p.previous, changed });
 
-export function registryActivities({ store }: Deps): Pick<KkachiActivities, 'ensureBaseline' | 'activeVersion' | 'promote' | 'restorePrevious' | 'setCanary'> {
+export function registryActivities({ store }: Deps): Pick<KkachiActivities, 'ensureBaseline' | 'activeVersion' | 'promote' | 'restorePrevious' | 'rollBackCanary' | 'setCanary'> {
   return {
     async ensureBaseline(rawSpec) {
       const spec = parseTaskSpec(rawSpec);
@@ -37,8 +37,7 @@ export function registryActivities({ store }: Deps): Pick<KkachiActivities, 'ens
     },
 
     async activeVersion(task) {
-      const { active } = await store.getPointers(task);
-      return { active };
+      return store.routing(task);
     },
 
     async promote(task, { versionId, expectedActive, actor, reason }) {
@@ -61,6 +60,11 @@ export function registryActivities({ store }: Deps): Pick<KkachiActivities, 'ens
       // Null when already restored (a retried attempt), moved on by someone else, or nothing earlier is left.
       const restored = await store.rollBack(task, fromVersionId, { actor, reason });
       return change(await store.getPointers(task), restored !== null);
+    },
+
+    async rollBackCanary(task, { versionId, actor, reason }) {
+      const ended = await store.rollBackCanary(task, versionId, { actor, reason });
+      return change(await store.getPointers(task), ended);
     },
 
     async setCanary(task, { canary, actor, reason }) {

@@ -89,6 +89,8 @@ export interface PointerChange {
   previous: string | null;
   /** False when compare-and-set found the pointer already where it should be (an idempotent retry). */
   changed: boolean;
+  /** Set when an operator's rollback ended a live canary instead: the version taken out of it (`active` did not move). */
+  canaryRolledBack?: string;
 }
 
 /**
@@ -129,8 +131,8 @@ export interface KkachiActivities {
   persistFeedback(task: string, records: FeedbackRecord[]): Promise<{ inserted: number; duplicates: number; active?: string | null }>;
   /** Store the spec's zero-shot program as a version and make it active if the task has none. */
   ensureBaseline(spec: TaskSpec): Promise<{ versionId: string; active: string }>;
-  /** The registry's `active` pointer now. */
-  activeVersion(task: string): Promise<{ active: string | null }>;
+  /** The registry's `active` pointer now, and the live canary (absent in histories recorded before it was read). */
+  activeVersion(task: string): Promise<{ active: string | null; canary?: CanaryPointer | null }>;
   /** Snapshot seed examples + all corrections so far into train/val (split by seed) + holdout. */
   buildDataset(spec: TaskSpec, opts: { cycle: number }): Promise<DatasetSummary>;
   /** Run the spec's optimizer on a dataset snapshot; heartbeats progress and resumes from it. */
@@ -150,6 +152,11 @@ export interface KkachiActivities {
    * restore the last version that served well before it (never one rolled back); `changed: false` otherwise.
    */
   restorePrevious(task: string, opts: { fromVersionId: string; actor: string; reason: string }): Promise<PointerChange>;
+  /**
+   * Operator rollback during a live canary: if versionId is still the canary, end the canary and mark
+   * the version rolled back (`changed`); all traffic goes to `active`, which does not move.
+   */
+  rollBackCanary(task: string, opts: { versionId: string; actor: string; reason: string }): Promise<PointerChange>;
   /** Accuracy of a version on feedback received since sinceMs (a confirmation is correct, a correction wrong). */
   liveMetrics(task: string, opts: { versionId: string; sinceMs: number }): Promise<LiveMetrics>;
   /**

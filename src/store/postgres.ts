@@ -297,6 +297,17 @@ export class PostgresStore implements Store {
     });
   }
 
+  async rollBackCanary(task: string, versionId: string, move: PointerMove): Promise<boolean> {
+    return this.transaction(async (db) => {
+      const { rows } = await db.query<RoutingRow>('SELECT active, canary, canary_share FROM registry WHERE task = $1 FOR UPDATE', [task]);
+      if (routingFromRow(rows[0]).canary?.versionId !== versionId) return false;
+      await db.query('UPDATE registry SET canary = NULL, canary_share = NULL WHERE task = $1', [task]);
+      await db.query('UPDATE task_versions SET rolled_back_at = $1, rolled_back_reason = $2 WHERE task = $3 AND version_id = $4', [this.now(), move.reason, task, versionId]);
+      await this.appendHistory(db, { task, pointer: 'canary', fromVersion: versionId, toVersion: null, ...move });
+      return true;
+    });
+  }
+
   async setCandidate(task: string, versionId: string | null, move: PointerMove): Promise<void> {
     await this.transaction(async (db) => {
       if (versionId !== null && !(await versionExists(db, task, versionId))) throw unknownVersion(task, versionId);

@@ -241,6 +241,17 @@ export class SqliteStore implements Store {
     }).immediate();
   }
 
+  async rollBackCanary(task: string, versionId: string, move: PointerMove): Promise<boolean> {
+    return this.db.transaction(() => {
+      if (this.route(task).canary?.versionId !== versionId) return false;
+      this.sql('UPDATE registry SET canary = NULL, canary_share = NULL WHERE task = ?').run(task);
+      this.sql('UPDATE task_versions SET rolled_back_at = ?, rolled_back_reason = ? WHERE task = ? AND version_id = ?')
+        .run(this.now(), move.reason, task, versionId);
+      this.appendHistory({ task, pointer: 'canary', fromVersion: versionId, toVersion: null, ...move });
+      return true;
+    }).immediate();
+  }
+
   async setCandidate(task: string, versionId: string | null, move: PointerMove): Promise<void> {
     this.db.transaction(() => {
       if (versionId !== null && !this.versionExists(task, versionId)) throw unknownVersion(task, versionId);

@@ -130,6 +130,11 @@ export interface Store {
   routing(task: string): Promise<Routing>;
   /** Starts (or, with null, ends) a canary; idempotent, and a no-op move is not recorded. */
   setCanary(task: string, canary: Canary | null, move: PointerMove): Promise<void>;
+  /**
+   * An operator's rollback during a canary: when `versionId` is still the canary, ends the canary and
+   * marks the version rolled back in one move. Resolves false, recording nothing, otherwise.
+   */
+  rollBackCanary(task: string, versionId: string, move: PointerMove): Promise<boolean>;
 
   /** Records (or replaces) the spec a task's learner runs with. */
   putTaskSpec(task: string, spec: unknown): Promise<void>;

@@ -42,6 +42,8 @@ export const MAX_CYCLES = 20;
 export const REGISTRY_BEFORE_CYCLE_PATCH = 'registry-before-cycle';
 /** Histories recorded before `status` carried per-version numbers replay without their refreshes. */
 export const STATUS_METRICS_PATCH = 'status-version-metrics';
+/** Histories recorded before a rollback could end a live canary replay without its registry read. */
+export const CANARY_ROLLBACK_PATCH = 'rollback-ends-canary';
 /** Versions `status` shows at most (the newest, plus the active one and the canary when older). */
 export const STATUS_VERSIONS = 10;
 /** Least time between two refreshes of those numbers while feedback keeps arriving. */
@@ -147,9 +149,11 @@ export class TaskLearner {
     return { cycle: this.state.nextCycle };
   }
 
-  /** `rollback`: make the last version that served well active again. */
+  /** `rollback`: end this learner's live canary, or else make the last version that served well active again. */
   async rollback(raw: unknown): Promise<PointerChange> {
     const { reason } = parseOrThrow(rollbackSchema, raw);
+    const endedCanary = await this.rollBackCanary(reason);
+    if (endedCanary) return endedCanary;
     const from = this.state.activeVersion;
     if (from === null) throw ApplicationFailure.nonRetryable('rollback: the task has no active version yet');
     const change = await storeActivities.restorePrevious(this.task, { fromVersionId: from, actor: 'operator', reason });
@@ -298,6 +302,26 @@ export class TaskLearner {
     this.state.activeVersion = versionId;
     this.state.activeSince = Date.now();
     markProgress({ activeVersion: versionId });
+  }
+
+  /**
+   * A rollback while this learner's rollout runs a live canary: the candidate leaves the canary (all
+   * traffic back on the active version, which never moved) and is marked rolled back; the rollout is
+   * cancelled and the handler returns once the cycle reads `rolled-back`. Null when no canary runs.
+   */
+  private async rollBackCanary(reason: string): Promise<PointerChange | null> {
+    const running = this.running;
+    if (!running || !patched(CANARY_ROLLBACK_PATCH)) return null;
+    const { canary } = await storeActivities.activeVersion(this.task);
+    if (!canary) return null;
+    const change = await storeActivities.rollBackCanary(this.task, { versionId: canary.versionId, actor: 'operator', reason });
+    // Promoted to all traffic meanwhile: that is an ordinary rollback of the active version.
+    if (change.active === canary.versionId) return null;
+    running.record.candidateVersion ??= canary.versionId;
+    running.rollbackReason = reason;
+    running.scope.cancel();
+    await condition(() => this.running !== running);
+    return { ...change, canaryRolledBack: canary.versionId };
   }
 
   /** The cycle that promoted `version` now reads `rolled-back`; a rollout still monitoring it has nothing left to watch. */

@@ -102,6 +102,22 @@ describe.each(BACKENDS)('%s store', (_name, start) => {
       await expect(store.setCanary(TASK, { versionId: 'ghost', share: 0.5 }, { actor: 'x', reason: 'y' })).rejects.toThrow(/unknown program version ghost/);
     });
 
+    it("an operator's rollback ends the canary and marks its version, only while it is still the canary", async () => {
+      await store.setCanary(TASK, { versionId: b.id, share: 0.2 }, { actor: 'rollout', reason: 'canary 20%' });
+      expect(await store.rollBackCanary(TASK, a.id, { actor: 'operator', reason: 'not the canary' })).toBe(false);
+      expect(await store.rollBackCanary(TASK, b.id, { actor: 'operator', reason: 'complaints' })).toBe(true);
+      expect(await store.routing(TASK)).toEqual({ active: a.id, canary: null });
+      // A retried call finds no canary and records nothing more.
+      expect(await store.rollBackCanary(TASK, b.id, { actor: 'operator', reason: 'complaints' })).toBe(false);
+      const moves = (await store.registryHistory(TASK)).filter((e) => e.pointer === 'canary');
+      expect(moves.map((e) => [e.toVersion, e.actor, e.reason])).toEqual([
+        [b.id, 'rollout', 'canary 20%'],
+        [null, 'operator', 'complaints'],
+      ]);
+      const marks = Object.fromEntries((await store.versions(TASK)).map((v) => [v.versionId, v.rolledBack?.reason ?? null]));
+      expect(marks).toEqual({ [a.id]: null, [b.id]: 'complaints' });
+    });
+
     it('a task with no registry row routes nowhere', async () => {
       expect(await store.routing('unknown')).toEqual({ active: null, canary: null });
     });

@@ -1,11 +1,13 @@
 /**
  * The live canary on a real Temporal dev server and a real store: after the gate says promote, the
  * candidate serves a share of traffic; feedback on each arm decides. A candidate worse live is rolled
- * back before it serves everyone, a better one is promoted, and cancelling mid-canary puts everything back.
+ * back before it serves everyone, a better one is promoted, and cancelling mid-canary (or an operator's
+ * rollback) puts everything back.
  */
 import type { WorkflowHandle } from '@temporalio/client';
-import { cycleWorkflowId, feedbackSignal, learnerWorkflowId, optimizeNowUpdate, rolloutWorkflowId } from '../../src/contract';
+import { cycleWorkflowId, feedbackSignal, learnerWorkflowId, optimizeNowUpdate, rollbackUpdate, rolloutWorkflowId, statusQuery } from '../../src/contract';
 import { learner } from '../../src/workflows/learner';
+import { serve } from '../serving/support';
 import { feedbackFor, keywordTask, setUpRunningHarness, waitForStatus, type Harness } from './harness';
 
 let h: Harness;
@@ -97,4 +99,39 @@ it('cancelling the rollout mid-canary sends all traffic back to the active versi
   ]);
   expect((await h.store.registryHistory('canary-cancel')).filter((e) => e.pointer === 'active')).toHaveLength(1);
   await handle.terminate('test done');
+}, 120_000);
+
+it("an operator's rollback mid-canary ends the canary: all traffic on the active version, the candidate rolled back", async () => {
+  const { handle, baseline, candidate } = await canaryRunning('canary-operator');
+  const served = await serve(h);
+  try {
+    const keys = Array.from({ length: 60 }, (_, i) => `user-${i}`);
+    const answeredBy = async (): Promise<Set<string>> => {
+      const answers = await Promise.all(keys.map((key, i) => served.call('POST', '/v1/tasks/canary-operator/predict', { inputs: { text: `fine ${i}` }, key })));
+      return new Set(answers.map((a) => a.body.versionId as string));
+    };
+    expect(await answeredBy()).toEqual(new Set([baseline, candidate]));
+
+    const change = await handle.executeUpdate(rollbackUpdate, { args: [{ reason: 'users complain about the canary' }] });
+    expect(change).toEqual({ active: baseline, previous: null, changed: true, canaryRolledBack: candidate });
+    // The update returns once the rollout has ended: the cycle already reads rolled-back.
+    const status = await handle.query(statusQuery);
+    expect(status.running).toBe(false);
+    expect(status.activeVersion).toBe(baseline);
+    expect(status.cycles[0]).toMatchObject({ decision: 'rolled-back', reason: 'operator rollback: users complain about the canary', candidateVersion: candidate });
+
+    expect(await answeredBy()).toEqual(new Set([baseline]));
+    expect(await h.store.routing('canary-operator')).toEqual({ active: baseline, canary: null });
+    expect((await h.store.registryHistory('canary-operator')).filter((e) => e.pointer === 'active')).toHaveLength(1);
+    expect(await canaryMoves('canary-operator')).toEqual([
+      { to: candidate, reason: 'canary: 30.0% of traffic for 12s' },
+      { to: null, reason: 'users complain about the canary' },
+    ]);
+    const versions = await h.store.versions('canary-operator');
+    expect(versions.find((v) => v.versionId === candidate)?.rolledBack?.reason).toBe('users complain about the canary');
+    expect(versions.find((v) => v.versionId === baseline)?.rolledBack).toBeNull();
+  } finally {
+    await served.close();
+    await handle.terminate('test done');
+  }
 }, 120_000);

@@ -6,7 +6,7 @@ import { rollbackUpdate } from '../../contract';
 
 export const taskRollbackCommand: Command = {
   path: ['task', 'rollback'],
-  summary: "Roll a task back to the last version that served well before the active one (the learner's rollback update).",
+  summary: "Roll a task back: end a live canary, or else restore the last version that served well before the active one (the learner's rollback update).",
   options: {
     task: { type: 'string', value: 'NAME', description: 'task name', required: true },
     reason: { type: 'string', value: 'TEXT', description: 'why (recorded in the registry history)', required: true },
@@ -23,6 +23,10 @@ export const taskRollbackCommand: Command = {
       }
     });
     if (values.json) return writeJson(io, change);
+    if (change.canaryRolledBack) {
+      io.stdout.write(`task "${task}": canary ${shortId(change.canaryRolledBack)} rolled back; all traffic on active ${shortId(change.active)}\n`);
+      return;
+    }
     io.stdout.write(
       change.changed
         ? `task "${task}" rolled back: active ${shortId(change.active)}; a further rollback would restore ${change.previous ? shortId(change.previous) : 'nothing'}\n`
