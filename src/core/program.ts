@@ -43,36 +43,59 @@ export const routeSchema = promptSpecSchema.extend({
   knn: knnSchema.optional(),
 });
 
+const signatureSchema = z.string().superRefine((src, ctx) => {
+  try {
+    parseSignature(src);
+  } catch (err) {
+    if (!(err instanceof SignatureError)) throw err;
+    ctx.addIssue({ code: 'custom', message: err.message });
+  }
+});
+
+/** The input field names of a signature, or undefined when it does not parse (its own check reports that). */
+function inputNames(signature: string): string[] | undefined {
+  try {
+    return parseSignature(signature).inputs.map((f) => f.name);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A router's classifier: a small program of its own signature whose sole output names the route. */
+export const classifierSchema = promptSpecSchema.extend({ signature: signatureSchema }).superRefine((classifier, ctx) => {
+  try {
+    const outputs = parseSignature(classifier.signature).outputs;
+    if (outputs.length !== 1) ctx.addIssue({ code: 'custom', path: ['signature'], message: `a router's classifier names the route in one output field, "${classifier.signature}" has ${outputs.length}` });
+  } catch {
+    // the signature's own check reports it
+  }
+});
+
 export const programSpecSchema = routeSchema
   .extend({
-    signature: z.string().superRefine((src, ctx) => {
-      try {
-        parseSignature(src);
-      } catch (err) {
-        if (!(err instanceof SignatureError)) throw err;
-        ctx.addIssue({ code: 'custom', message: err.message });
-      }
-    }),
+    signature: signatureSchema,
     /**
-     * Routing: a request whose input `field` has a route's value is answered by that route (a program
-     * optimized for that domain); any other value by this program itself. See router.ts.
+     * Routing: a request is answered by the route (a program optimized for that domain) named by its
+     * input `field`, else by the `classifier`'s answer, else by this program itself. See router.ts.
      */
-    router: z.object({ field: z.string().min(1), routes: z.record(z.string(), routeSchema) }).optional(),
+    router: z
+      .object({ field: z.string().min(1).optional(), classifier: classifierSchema.optional(), routes: z.record(z.string(), routeSchema) })
+      .refine((r) => r.field !== undefined || r.classifier !== undefined, { message: 'a router names a route by an input field, a classifier or both' })
+      .optional(),
   })
   .superRefine((program, ctx) => {
-    const field = program.router?.field;
-    if (field === undefined) return;
-    let inputs: string[];
-    try {
-      inputs = parseSignature(program.signature).inputs.map((f) => f.name);
-    } catch {
-      return; // the signature's own check reports it
-    }
-    if (!inputs.includes(field)) ctx.addIssue({ code: 'custom', path: ['router', 'field'], message: `router field "${field}" is not an input of the signature (${inputs.join(', ')})` });
+    if (!program.router) return;
+    const inputs = inputNames(program.signature);
+    if (!inputs) return;
+    const { field, classifier } = program.router;
+    if (field !== undefined && !inputs.includes(field)) ctx.addIssue({ code: 'custom', path: ['router', 'field'], message: `router field "${field}" is not an input of the signature (${inputs.join(', ')})` });
+    const unknown = (classifier && inputNames(classifier.signature)?.filter((name) => !inputs.includes(name))) ?? [];
+    if (unknown.length > 0) ctx.addIssue({ code: 'custom', path: ['router', 'classifier', 'signature'], message: `classifier inputs ${unknown.join(', ')} are not inputs of the signature (${inputs.join(', ')})` });
   });
 
 export type PromptSpec = z.output<typeof promptSpecSchema>;
 export type RouteSpec = z.output<typeof routeSchema>;
+export type ClassifierSpec = z.output<typeof classifierSchema>;
 export type ProgramSpec = z.output<typeof programSpecSchema>;
 export type ProgramSpecInput = z.input<typeof programSpecSchema>;
 
@@ -112,7 +135,23 @@ export interface PredictOptions {
 export async function predict(program: ProgramSpec, inputs: Fields, lm: LM, opts: PredictOptions = {}): Promise<Prediction> {
   const signature = parseSignature(program.signature);
   const validInputs = parseOrThrow(inputSchema(signature), inputs, 'inputs') as Fields;
-  const routed = routeFor(program, validInputs);
+  const route = await routeFor(program, validInputs, (classifier, classifierInputs) => predict(classifier, classifierInputs, lm, opts));
+  const prediction = await predictRoute(route.program, signature, validInputs, lm, opts);
+  return route.classification ? withWorkOf(route.classification, prediction) : prediction;
+}
+
+/** `prediction` with the LM work of an earlier step of the same request (a router's classifier) added. */
+function withWorkOf(step: Prediction, prediction: Prediction): Prediction {
+  return {
+    ...prediction,
+    latencyMs: prediction.latencyMs + step.latencyMs,
+    cached: prediction.cached && step.cached,
+    promptTokens: prediction.promptTokens + step.promptTokens,
+    completionTokens: prediction.completionTokens + step.completionTokens,
+  };
+}
+
+async function predictRoute(routed: Omit<ProgramSpec, 'router'>, signature: Signature, validInputs: Fields, lm: LM, opts: PredictOptions): Promise<Prediction> {
   if (!routed.knn) return predictVoters(routed, signature, validInputs, lm, opts);
   const started = performance.now();
   let demos;

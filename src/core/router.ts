@@ -1,24 +1,43 @@
 /**
- * Routing (the seed's "domain-specific optimization"): a router program answers each request with
- * the route named by one of its input fields — a program optimized on that domain's examples — and
- * any value without a route with its own prompt. Domains whose best demos differ (a word that means
- * one thing in one and the opposite in another) then stop competing for one prompt.
+ * Routing (the seed's "domain-specific optimization"): a router program answers each request with a
+ * route — a program optimized on one domain's examples — and everything else with its own prompt, the
+ * declared fallback. The route is the one named by a request field's value; for a value without a
+ * route (or a router without a field), the one a small classifier program names from the request.
+ * Domains whose best demos differ (a word that means one thing in one and the opposite in another)
+ * then stop competing for one prompt.
  */
-import type { ProgramSpec, RouteSpec } from './program';
-import type { Fields } from './types';
+import type { ClassifierSpec, ProgramSpec, RouteSpec } from './program';
+import { parseSignature } from './signature';
+import type { Fields, Prediction } from './types';
 
-/** The program that answers `inputs`: its route for the router field's value, else the router's own prompt. */
-export function routeFor(program: ProgramSpec, inputs: Fields): Omit<ProgramSpec, 'router'> {
-  const { router, ...own } = program;
-  if (!router) return own;
-  const value = inputs[router.field];
-  const route = value === undefined ? undefined : router.routes[String(value)];
-  return route ? { ...route, signature: program.signature } : own;
+type Routed = Omit<ProgramSpec, 'router'>;
+
+/** Runs a router's classifier on the request's inputs (program.ts passes `predict`). */
+export type Classify = (classifier: ClassifierSpec, inputs: Fields) => Promise<Prediction>;
+
+export interface Route {
+  program: Routed;
+  /** The classifier's prediction when it was asked: its LM work is part of the request's. */
+  classification?: Prediction;
 }
 
-/** A router over `routes` (programs keyed by the field's value) with `fallback` answering the rest. */
-export function routerOf(field: string, fallback: ProgramSpec, routes: Record<string, ProgramSpec>): ProgramSpec {
-  const stripped = Object.fromEntries(
+/** The program that answers `inputs`: the field's route, else the classifier's, else the router's own prompt. */
+export async function routeFor(program: ProgramSpec, inputs: Fields, classify: Classify): Promise<Route> {
+  const { router, ...own } = program;
+  if (!router) return { program: own };
+  const asRouted = (route: RouteSpec | undefined) => (route ? { ...route, signature: program.signature } : undefined);
+  const byField = router.field === undefined || inputs[router.field] === undefined ? undefined : asRouted(router.routes[String(inputs[router.field])]);
+  if (byField || !router.classifier) return { program: byField ?? own };
+  const { classifier } = router;
+  const classifierInputs = Object.fromEntries(parseSignature(classifier.signature).inputs.map((f) => [f.name, inputs[f.name]])) as Fields;
+  const classification = await classify(classifier, classifierInputs);
+  const name = classification.ok ? Object.values(classification.outputs)[0] : undefined;
+  return { program: asRouted(name === undefined ? undefined : router.routes[String(name)]) ?? own, classification };
+}
+
+/** Routes checked against the router's signature, without their own (they share the router's). */
+function stripRoutes(fallback: ProgramSpec, routes: Record<string, ProgramSpec>): Record<string, RouteSpec> {
+  return Object.fromEntries(
     Object.entries(routes).map(([value, route]): [string, RouteSpec] => {
       const { signature, router, ...prompt } = route;
       if (signature !== fallback.signature) throw new Error(`route "${value}" has signature "${signature}", the router "${fallback.signature}"`);
@@ -26,6 +45,15 @@ export function routerOf(field: string, fallback: ProgramSpec, routes: Record<st
       return [value, prompt];
     }),
   );
+}
+
+/**
+ * A router over `routes` (programs keyed by the domain's name) with `fallback` answering the rest: by
+ * the request's `field` when given, and by `classifier` (its sole output names the domain) when given
+ * for requests the field does not route.
+ */
+export function routerOf(by: { field?: string; classifier?: ClassifierSpec }, fallback: ProgramSpec, routes: Record<string, ProgramSpec>): ProgramSpec {
+  if (by.field === undefined && by.classifier === undefined) throw new Error('a router needs a field, a classifier or both');
   const { router: _previous, ...own } = fallback;
-  return { ...own, router: { field, routes: stripped } };
+  return { ...own, router: { ...by, routes: stripRoutes(fallback, routes) } };
 }
