@@ -50,7 +50,7 @@ export function evaluateShardActivities(deps: Deps): Pick<KkachiActivities, 'eva
         throw ApplicationFailure.nonRetryable(`shard ${shard.index} of size ${shard.size} is past the end of the ${opts.split} split (${examples.length} examples)`, 'InvalidShard');
       }
       const key = evaluationCheckpointKey(opts, shard);
-      const { report, lmCalls } = await score(deps, spec, program, slice, key);
+      const { report, lmCalls } = await score(deps, spec, program, slice, key, { index: shard.index, of: Math.ceil(examples.length / shard.size) });
       await store.putCheckpoint(resultKey, JSON.stringify({ rows: report.rows, usage: report.usage, lmCalls }));
       await store.deleteCheckpoint(key);
       return shardSummary(shard.index, report.rows, lmCalls);

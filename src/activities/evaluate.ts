@@ -64,6 +64,7 @@ export async function score(
   program: Parameters<typeof evaluate>[0],
   examples: Parameters<typeof evaluate>[1],
   key: string,
+  shard?: ActivityProgress['shard'],
 ): Promise<Scored> {
   // An unknown metric name fails before any LM work (a non-retryable ValidationError).
   const metric = metricFromSpec(spec.metric, metrics);
@@ -75,7 +76,7 @@ export async function score(
   const progressNow = (): ActivityProgress => {
     let correct = 0;
     for (const row of finished.values()) if (row.passed) correct += 1;
-    return { stage: 'evaluate', done: finished.size, total: examples.length, correct };
+    return { stage: 'evaluate', done: finished.size, total: examples.length, correct, ...(shard && { shard }) };
   };
   const progress = heartbeat(heartbeatIntervalMs, progressNow);
   const checkpoint = periodicSave(heartbeatIntervalMs, () => store.putCheckpoint(key, JSON.stringify([...finished.values()].map(slim))));

@@ -103,6 +103,8 @@ export const activityProgressSchema = z.object({
   done: z.number().int().min(0),
   total: z.number().int().min(0),
   correct: z.number().int().min(0).optional(),
+  /** A shard of a sharded evaluation: which one, of how many (the others are activities of their own). */
+  shard: z.object({ index: z.number().int().min(0), of: z.number().int().min(1) }).optional(),
 });
 export type ActivityProgress = z.output<typeof activityProgressSchema>;
 

@@ -38,7 +38,12 @@ it('shards merged in order make the report one evaluate run makes', async () => 
   // 40 held-out examples in shards of 15: 15 + 15 + 10, finished out of order.
   const shards = [2, 0, 1].map((index) => ({ index, size: 15 }));
   const done = [];
-  for (const shard of shards) done.push((await h.run('evaluateShard', [spec, { ...target, shard }])).result);
+  for (const shard of shards) {
+    const { result, heartbeats } = await h.run('evaluateShard', [spec, { ...target, shard }]);
+    done.push(result);
+    // Each shard says which one it is, of how many, so status can sum the shards under way.
+    expect(heartbeats.at(-1)).toEqual({ stage: 'evaluate', done: result.n, total: result.n, correct: result.correct, shard: { index: shard.index, of: 3 } });
+  }
   expect(done.map((d) => [d.index, d.n])).toEqual([
     [2, 10],
     [0, 15],

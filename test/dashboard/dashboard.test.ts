@@ -2,8 +2,8 @@
  * The dashboard in a real headless browser (Debian's chromium driven by playwright-core): a task whose
  * learner promoted a candidate, with predictions and feedback through `kkachi serve`, shows both
  * versions, the accuracy chart and the gate's verdict with its reason, with no console errors; a task
- * whose cycle is evaluating on a slowed LM shows that cycle's stage and progress, as
- * `GET /v1/tasks/:task` does. Writes the screenshot committed as docs/dashboard.png.
+ * whose cycle is evaluating in shards on a slowed LM shows that cycle's stage and progress summed
+ * over the shards under way, as `GET /v1/tasks/:task` does. Writes the screenshot committed as docs/dashboard.png.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -103,14 +103,17 @@ it('shows every version, the accuracy chart and the verdicts, with no console er
 
 it("shows a running cycle's stage and progress on the page and in GET /v1/tasks/:task", async () => {
   const oracle = keywordOracle();
-  // 5 s per answer, 8 at a time: an evaluation of the holdout outlasts the SDK's heartbeat throttle
-  // (80% of the 20 s heartbeat timeout), so the server sees examples done past 0.
-  h.double.setHandler((req) => ({ text: oracle(req), delayMs: 5_000 }));
+  // The holdout evaluated in shards of 15, side by side. 10 s per answer, 8 at a time: a shard outlasts
+  // the SDK's heartbeat throttle (80% of the 20 s heartbeat timeout), so the server sees examples done past 0.
+  h.double.setHandler((req) => ({ text: oracle(req), delayMs: 10_000 }));
   // Other instructions than the first task's: its prompts must miss the activities' LM response cache.
   const { handle } = await startLearner(h, 'running', {
     instructions: 'Say whether this review is positive or negative.',
     gate: { maxLatencyIncreaseMs: 60_000, rejectLatencyIncreaseMs: 120_000 },
+    evaluation: { shardSize: 15 },
   });
+  const holdout = (await h.store.getTaskSpec('running')) as { data: { holdout: { examples: unknown[] } } };
+  const shards = Math.ceil(holdout.data.holdout.examples.length / 15);
   try {
     await handle.executeUpdate(optimizeNowUpdate, { args: [{ reason: 'progress test' }] });
     const deadline = Date.now() + 120_000;
@@ -131,9 +134,20 @@ it("shows a running cycle's stage and progress on the page and in GET /v1/tasks/
       cycle: 1,
       stage: 'evaluate',
       workflowId: 'kkachi-learner-running-cycle-1',
-      activity: { type: 'evaluate', attempt: 1, progress: { stage: 'evaluate', done: expect.any(Number), total: expect.any(Number), correct: expect.any(Number) } },
+      activity: {
+        type: 'evaluateShard',
+        attempt: 1,
+        running: expect.any(Number),
+        progress: { stage: 'evaluate', done: expect.any(Number), total: expect.any(Number), correct: expect.any(Number) },
+        shards: { done: expect.any(Number), total: shards },
+      },
     });
-    const step = task.progress.activity.progress;
+    // Every shard's numbers are in: the shards under way hold up to 15 examples each.
+    const { running, progress: step } = task.progress.activity;
+    expect(running).toBeGreaterThan(1);
+    expect(task.progress.activity.shards.done).toBe(shards - running);
+    expect(step.total).toBeGreaterThan(15);
+    expect(step.total).toBeLessThanOrEqual(running * 15);
     expect(step.done).toBeLessThanOrEqual(step.total);
     expect(step.correct).toBeLessThanOrEqual(step.done);
 
@@ -145,9 +159,12 @@ it("shows a running cycle's stage and progress on the page and in GET /v1/tasks/
     page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
     await page.goto(s.server.url, { waitUntil: 'load' });
     const line = page.locator('#task-running p.progress');
-    await expect(line.textContent()).resolves.toMatch(new RegExp(`^running: cycle 1 evaluate, evaluate: \\d+ of ${step.total}, \\d+\\.\\d% right so far`));
-    expect(Number(await line.locator('progress').getAttribute('max'))).toBe(step.total);
-    expect(Number(await line.locator('progress').getAttribute('value'))).toBeGreaterThan(0);
+    const shown = await line.textContent();
+    expect(shown).toMatch(new RegExp(`^running: cycle 1 evaluate, evaluate: \\d+ of \\d+ in \\d shards? under way, \\d of ${shards} shards done, \\d+\\.\\d% right so far`));
+    const [, shownTotal] = /of (\d+) in/.exec(shown ?? '') ?? [];
+    expect(Number(await line.locator('progress').getAttribute('max'))).toBe(Number(shownTotal));
+    // A shard that finished meanwhile has left the sum: the bar covers the shards under way.
+    expect(Number(await line.locator('progress').getAttribute('value'))).toBeLessThanOrEqual(Number(shownTotal));
     expect(await line.locator('a').getAttribute('href')).toBe('http://127.0.0.1:8233/namespaces/default/workflows/kkachi-learner-running-cycle-1');
     // The first task has no cycle running: no progress line there.
     expect(await page.locator('#task-dashboard p.progress').count()).toBe(0);
