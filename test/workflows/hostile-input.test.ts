@@ -3,13 +3,17 @@
  * feedback is refused by size with a short field-named error before it touches state (it never reaches
  * history), and valid traffic sent meanwhile is counted exactly once.
  *
- * Updates stop just under Temporal's 2 MB payload limit: the SDK's rejection message carries the
- * rejected request back to the server, so a larger update cannot be refused by any workflow code (it
- * fails the workflow task until the caller gives up). The edges refuse those before sending
- * (test/cli/cli.test.ts).
+ * Updates up to just under Temporal's 2 MB payload limit are refused by the learner's validator. A
+ * larger one cannot be: its acceptance or rejection carries the request back, and the worker will not
+ * send more than 2 MB, so every workflow task it is delivered in fails until the server gives up on it
+ * (~20 s), and updates sent meanwhile fail with it. The client helper `submitFeedback`
+ * (and with it `kkachi task feedback`, test/cli/cli.test.ts) refuses it before sending, and sends
+ * again the valid updates that a raw one takes down with it.
  */
-import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { feedbackBatches, feedbackBatchSignal, learnerWorkflowId, statusQuery, submitFeedbackUpdate, type FeedbackPayload } from '../../src/contract';
+import { DEFAULT_FEEDBACK_BYTES } from '../../src/core/task-spec';
+import { isTransientUpdateFailure, submitFeedback } from '../../src/temporal/feedback';
 import { learner } from '../../src/workflows/learner';
 import { feedbackFor, keywordTask, setUpRunningHarness, waitForStatus, type Harness } from './harness';
 
@@ -25,6 +29,16 @@ const start = async (name: string) => {
   await waitForStatus(handle, (s) => s.activeVersion !== null);
   return handle;
 };
+
+/** The 20 valid records stored and counted once; nothing of the oversized ones in the history. */
+async function expectOnlyTheValidStored(handle: WorkflowHandle, name: string): Promise<void> {
+  const status = await handle.query(statusQuery);
+  expect(status.counters).toEqual({ received: 20, corrections: 20, duplicates: 0, rejected: 0 });
+  expect(await h.store.listFeedback(name)).toHaveLength(20);
+  const historyBytes = (await handle.fetchHistory()).events?.reduce((n, e) => n + JSON.stringify(e).length, 0) ?? 0;
+  expect(historyBytes).toBeLessThan(500_000);
+  await handle.terminate('test done');
+}
 
 const withText = (payload: FeedbackPayload, chars: number): FeedbackPayload => ({ ...payload, input: { text: 'x'.repeat(chars) } });
 
@@ -78,10 +92,44 @@ it.each([
   expect(badMessage).toMatch(/^correct\.sentiment: expected one of positive\|negative, got "zzz/);
   expect(badMessage.length).toBeLessThan(150);
 
-  const status = await handle.query(statusQuery);
-  expect(status.counters).toEqual({ received: 20, corrections: 20, duplicates: 0, rejected: 0 });
-  expect(await h.store.listFeedback(name)).toHaveLength(20);
-  const historyBytes = (await handle.fetchHistory()).events?.reduce((n, e) => n + JSON.stringify(e).length, 0) ?? 0;
-  expect(historyBytes).toBeLessThan(500_000);
-  await handle.terminate('test done');
+  await expectOnlyTheValidStored(handle, name);
 }, 90_000);
+
+it('3 MB updates, an invalid and a valid one: refused before sending by submitFeedback; sent raw, they fail workflow tasks for a while, the learner keeps running and valid updates sent meanwhile are stored once', async () => {
+  const name = 'oversized-3mb';
+  const handle = await start(name);
+  const invalid = { ...feedbackFor(0, { seed: 620 }), correct: { sentiment: 'y'.repeat(3_000_000) } };
+  const valid3mb = { ...feedbackFor(0, { seed: 621 }), input: { text: 'x'.repeat(3_000_000) } };
+  const workflowTaskFailures = async () => (await handle.fetchHistory()).events?.filter((e) => e.workflowTaskFailedEventAttributes) ?? [];
+
+  // The client helper names the field and never contacts the learner.
+  for (const [payload, field] of [[invalid, 'correct.sentiment'], [valid3mb, 'input.text']] as const) {
+    await expect(submitFeedback(handle, payload, { maxBytes: DEFAULT_FEEDBACK_BYTES })).rejects.toThrow(
+      new RegExp(`^feedback rejected: ${field.replace('.', '\\.')}: feedback is \\d+ bytes, over the limit of 65536 bytes`),
+    );
+  }
+  expect(await workflowTaskFailures()).toHaveLength(0);
+
+  // Sent raw, together with 20 valid updates through the helper (which sends again those the failed tasks took down).
+  const valid = Array.from({ length: 20 }, (_, i) => feedbackFor(i + 1, { seed: 620 }));
+  const startedAt = Date.now();
+  const raw = (payload: FeedbackPayload) =>
+    handle.executeUpdate(submitFeedbackUpdate, { args: [payload] }).then(
+      () => ({ err: undefined, ms: Date.now() - startedAt }),
+      (err: unknown) => ({ err, ms: Date.now() - startedAt }),
+    );
+  const [refusedInvalid, refusedValid, ...acks] = await Promise.all([raw(invalid), raw(valid3mb), ...valid.map((v) => submitFeedback(handle, v, { maxBytes: DEFAULT_FEEDBACK_BYTES }))]);
+  // The server gives up on each after delivering it again for ~20 s, failing it as it fails updates caught in a failed workflow task.
+  for (const refused of [refusedInvalid, refusedValid]) {
+    expect(refused.ms).toBeLessThan(60_000);
+    expect(isTransientUpdateFailure(refused.err)).toBe(true);
+    expect(String((refused.err as Error & { cause?: Error }).cause?.message)).toMatch(/FAILED_PRECONDITION.*Workflow Task in failed state/);
+  }
+  expect(acks).toEqual(valid.map((v) => ({ accepted: true, duplicate: false, predictionId: v.predictionId })));
+
+  const failures = await workflowTaskFailures();
+  expect(failures.length).toBeGreaterThan(0);
+  expect(failures[0]?.workflowTaskFailedEventAttributes?.failure?.message).toMatch(/payloads with size that exceeded the error limit/);
+  expect((await handle.describe()).status.name).toBe('RUNNING');
+  await expectOnlyTheValidStored(handle, name);
+}, 120_000);

@@ -1,7 +1,8 @@
-/** `kkachi task feedback`: sends one feedback record to a learner (signal, or the validating update with --wait). */
-import { feedbackSignal, feedbackSizeProblem, submitFeedbackUpdate, type FeedbackPayload } from '../../contract';
+/** `kkachi task feedback`: sends one feedback record to a learner (signal, or the validating update with --wait, sent again while the learner is busy). */
+import { feedbackSignal, type FeedbackPayload } from '../../contract';
 import { DEFAULT_FEEDBACK_BYTES, MAX_FEEDBACK_BYTES } from '../../core/task-spec';
 import { integerFlag, jsonFlag, stringFlag, UsageError, writeJson, type Command, type Values } from '../command';
+import { assertFeedbackSize, submitFeedback } from '../../temporal/feedback';
 import { updateFailureMessage, withLearner } from '../temporal-client';
 
 function objectFlag(values: Values, name: string): FeedbackPayload['input'] {
@@ -35,8 +36,8 @@ export const taskFeedbackCommand: Command = {
     const version = stringFlag(values, 'version');
     if (version) payload.versionId = version;
     // Checked before sending: a signal's refusal would only show in the learner's `rejected` counter.
-    const oversized = feedbackSizeProblem(payload, integerFlag(values, 'max-bytes', { min: 1_024, max: MAX_FEEDBACK_BYTES }) ?? DEFAULT_FEEDBACK_BYTES);
-    if (oversized) throw new Error(`feedback rejected: ${oversized}`);
+    const maxBytes = integerFlag(values, 'max-bytes', { min: 1_024, max: MAX_FEEDBACK_BYTES }) ?? DEFAULT_FEEDBACK_BYTES;
+    assertFeedbackSize(payload, maxBytes);
 
     const result = await withLearner(io.env, task, async (handle) => {
       if (!values.wait) {
@@ -44,7 +45,7 @@ export const taskFeedbackCommand: Command = {
         return { sent: 'signal' as const, predictionId: payload.predictionId };
       }
       try {
-        return { sent: 'update' as const, ...(await handle.executeUpdate(submitFeedbackUpdate, { args: [payload] })) };
+        return { sent: 'update' as const, ...(await submitFeedback(handle, payload, { maxBytes })) };
       } catch (err) {
         throw new Error(`feedback rejected: ${updateFailureMessage(err)}`);
       }

@@ -1,0 +1,63 @@
+/**
+ * Sending feedback to a learner from a client (the CLI, a user's service): checked before it leaves,
+ * and sent again while the learner says it is busy.
+ *
+ * The size check must happen here, not only in the learner: Temporal's worker will not send a
+ * workflow task's completion carrying more than 2 MB, and an update's acceptance or rejection carries
+ * the update's request back. An update over 2 MB therefore fails every workflow task it is delivered
+ * in — the server delivers it again with each attempt, for about 20 s — and then the server fails it,
+ * and every update that waited meanwhile, with FAILED_PRECONDITION "Workflow Task in failed state"
+ * (docs/WORKFLOWS.md, "Size").
+ */
+import { randomUUID } from 'node:crypto';
+import { isGrpcServiceError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { feedbackSizeProblem, LEARNER_BUSY, submitFeedbackUpdate, type FeedbackAck, type FeedbackPayload } from '../contract';
+
+/** gRPC's FAILED_PRECONDITION: the server's answer to updates caught in a failed workflow task. */
+const FAILED_PRECONDITION = 9;
+
+export interface SubmitFeedbackOptions {
+  /** Largest record in bytes: the task spec's `limits.feedbackBytes`. */
+  maxBytes: number;
+  /** How long transient refusals are sent again (default 60 s: a neighbour's oversized update blocks ~20 s). */
+  retryForMs?: number;
+  /** Wait between sends (default 500 ms). */
+  retryDelayMs?: number;
+}
+
+/** Throws an Error naming the largest field when `payload` is over `maxBytes`, before anything is sent. */
+export function assertFeedbackSize(payload: unknown, maxBytes: number): void {
+  const problem = feedbackSizeProblem(payload, maxBytes);
+  if (problem) throw new Error(`feedback rejected: ${problem}`);
+}
+
+/**
+ * Whether a failed send may succeed unchanged a moment later: the learner refused it as `LearnerBusy`
+ * (buffer full, run closing), or the server failed it with the workflow task it was delivered in.
+ */
+export function isTransientUpdateFailure(err: unknown): boolean {
+  if (err instanceof WorkflowUpdateFailedError) return err.cause instanceof ApplicationFailure && err.cause.type === LEARNER_BUSY;
+  const cause = (err as { cause?: unknown } | null)?.cause;
+  return isGrpcServiceError(cause) && cause.code === FAILED_PRECONDITION;
+}
+
+/**
+ * `submitFeedback` with the size checked first and transient refusals sent again; resolves with the
+ * learner's ack once the record is stored. A field-named validation error is thrown at once. Every
+ * send carries the same update id: an update the learner had already accepted when a later workflow
+ * task failed is answered by the server with its outcome, not taken (and counted) again.
+ */
+export async function submitFeedback(handle: WorkflowHandle, payload: FeedbackPayload, options: SubmitFeedbackOptions): Promise<FeedbackAck> {
+  assertFeedbackSize(payload, options.maxBytes);
+  const giveUpAt = Date.now() + (options.retryForMs ?? 60_000);
+  const updateId = randomUUID();
+  for (;;) {
+    try {
+      return await handle.executeUpdate(submitFeedbackUpdate, { args: [payload], updateId });
+    } catch (err) {
+      if (Date.now() >= giveUpAt || !isTransientUpdateFailure(err)) throw err;
+      await new Promise((resolve) => setTimeout(resolve, options.retryDelayMs ?? 500));
+    }
+  }
+}
