@@ -3,7 +3,7 @@
  * writing `xRoutes(app, ctx)` under ./routes and registering it here.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
-import { bearerAuth } from './auth';
+import { tokenAuth } from './auth';
 import type { ServingContext } from './context';
 import { errorHandler } from './errors';
 import { dashboardRoutes } from './routes/dashboard';
@@ -13,7 +13,7 @@ import { predictRoutes } from './routes/predict';
 import { taskRoutes } from './routes/tasks';
 
 export interface AppOptions {
-  /** With a token, `/v1/*` needs `Authorization: Bearer <token>`. */
+  /** With a token, `/v1/*` and the dashboard need it (see `tokenAuth`). */
   token?: string;
   /** Largest request body in bytes; larger ones are answered 413. */
   bodyLimit: number;
@@ -34,7 +34,7 @@ export function createApp(ctx: ServingContext, options: AppOptions): FastifyInst
     // Many keep-alive clients hit one server in tests and benchmarks.
     keepAliveTimeout: 30_000,
   });
-  if (options.token) app.addHook('onRequest', bearerAuth(options.token));
+  if (options.token) app.addHook('onRequest', tokenAuth(options.token));
   app.setErrorHandler(errorHandler);
   opsRoutes(app, ctx);
   taskRoutes(app, ctx);

@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { optimizeNowUpdate, type LearnerStatus } from '../../src/contract';
 import { keywordOracle } from '../support/keyword-world';
-import { serve, startLearner, type Served } from '../serving/support';
+import { serve, startLearner, TOKEN, type Served } from '../serving/support';
 import { setUpRunningHarness, waitForStatus, type Harness } from '../workflows/harness';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -30,6 +30,8 @@ beforeAll(async () => {
     executablePath: CHROMIUM,
     headless: true,
     viewport: { width: 1200, height: 900 },
+    // serve() sets a token: the browser answers the page's Basic auth challenge with it.
+    httpCredentials: { username: 'kkachi', password: TOKEN },
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
 }, 120_000);

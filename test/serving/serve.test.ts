@@ -1,12 +1,13 @@
 /**
  * `kkachi serve` over real HTTP, with a real Temporal dev server, a real worker and learner, the real
  * store and the LM double: predictions (logged, by the active version), feedback (by prediction id or
- * full payload, 400/404/401/413, duplicates counted once), task status, health and readiness.
+ * full payload, 400/404/401/413, duplicates counted once), task status, health and readiness, and
+ * the token on the dashboard.
  */
 import parsePrometheusTextFormat, { type PromFamily } from 'parse-prometheus-text-format';
 import { makeExamples } from '../support/keyword-world';
 import { setUpRunningHarness, waitForStatus, type Harness } from '../workflows/harness';
-import { serve, startLearner, type Served } from './support';
+import { serve, startLearner, TOKEN, type Served } from './support';
 
 let h: Harness;
 let s: Served;
@@ -72,6 +73,25 @@ describe('auth and limits', () => {
     const noFeedback = await s.call('POST', '/v1/tasks/served/feedback', { predictionId: 'x', correct: { sentiment: 'positive' } }, { authorization: '' });
     expect(noFeedback.status).toBe(401);
     expect((await s.call('GET', '/healthz', undefined, { authorization: '' })).status).toBe(200);
+  });
+
+  it('needs the token on the dashboard too: as a bearer header or as the Basic auth password a browser asks for', async () => {
+    const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+    const none = await s.call('GET', '/', undefined, { authorization: '' });
+    expect(none.status).toBe(401);
+    expect(none.headers.get('www-authenticate')).toBe('Basic realm="kkachi", charset="UTF-8"');
+    expect(JSON.stringify(none.body)).not.toContain('served');
+    expect((await s.call('GET', '/?task=served', undefined, { authorization: '' })).status).toBe(401);
+    expect((await s.call('GET', '/', undefined, { authorization: basic('kkachi', 'test-token-5f2d') })).status).toBe(401);
+    expect((await s.call('GET', '/', undefined, { authorization: 'Basic not-base64!' })).status).toBe(401);
+    for (const authorization of [basic('anyone', TOKEN), `Bearer ${TOKEN}`]) {
+      const page = await s.call('GET', '/', undefined, { authorization });
+      expect(page.status).toBe(200);
+      expect(page.body).toContain('id="task-served"');
+    }
+    // Basic auth is for the browser's page only: the API keeps to bearer tokens.
+    expect((await s.call('GET', '/v1/tasks', undefined, { authorization: basic('anyone', TOKEN) })).status).toBe(401);
+    expect((await s.call('GET', '/metrics', undefined, { authorization: '' })).status).toBe(200);
   });
 
   it('answers 413 to a body over the limit', async () => {
