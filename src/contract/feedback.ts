@@ -81,6 +81,13 @@ export function feedbackBatches(records: readonly FeedbackPayload[]): FeedbackBa
   return batches;
 }
 
+/** What `submitFeedbackBatch` did with a batch: records taken (buffered, stored within seconds), duplicates, and the refused ones by position. */
+export interface FeedbackBatchAck {
+  taken: number;
+  duplicates: number;
+  rejected: { index: number; error: string }[];
+}
+
 export interface FeedbackAck {
   /** True when this call added the record (false for a duplicate prediction id). */
   accepted: boolean;
@@ -95,7 +102,7 @@ export const feedbackCountersSchema = z.object({
   corrections: z.number().int(),
   /** Feedback for a prediction id already received (not stored again). */
   duplicates: z.number().int(),
-  /** Malformed or oversized signals and batch records (never stored); invalid updates are refused instead and not counted. */
+  /** Malformed or oversized signals and batch records, by signal or batch update (never stored); an invalid `submitFeedback` is refused instead and not counted. */
   rejected: z.number().int(),
 });
 export type FeedbackCounters = z.output<typeof feedbackCountersSchema>;
@@ -108,3 +115,9 @@ export const feedbackSignal = defineSignal<[FeedbackPayload]>('feedback');
 export const feedbackBatchSignal = defineSignal<[FeedbackBatch]>('feedbackBatch');
 /** Feedback with an answer: persisted before the ack; a malformed payload is refused, non-retryable. */
 export const submitFeedbackUpdate = defineUpdate<FeedbackAck, [FeedbackPayload]>('submitFeedback');
+/**
+ * A batch with backpressure: taken like a `feedbackBatch` signal and answered at once (the records
+ * are in the workflow's history), but refused as `LearnerBusy` while the learner's buffer is full or
+ * its run is closing, so a sender that never pauses cannot keep the run from continuing as new.
+ */
+export const submitFeedbackBatchUpdate = defineUpdate<FeedbackBatchAck, [FeedbackBatch]>('submitFeedbackBatch');

@@ -7,9 +7,9 @@ import { ValidationError } from '../core/errors';
 import { PredictionNotFoundError } from './feedback';
 import { NoActiveVersionError } from './predictor';
 import { UnknownTaskError } from './tasks';
-import { TemporalUnavailable } from './temporal-errors';
+import { LearnerBusy, TemporalUnavailable } from './temporal-errors';
 
-/** Seconds a client should wait before retrying while Temporal is unreachable. */
+/** Seconds a client should wait before retrying while Temporal is unreachable or the learner busy. */
 export const RETRY_AFTER_S = 5;
 
 export interface ErrorBody {
@@ -30,6 +30,9 @@ function mapError(err: unknown): Mapped | null {
   if (err instanceof NoActiveVersionError) return { status: 409, body: { error: { code: 'no_active_version', message: e.message } } };
   if (err instanceof TemporalUnavailable) {
     return { status: 503, body: { error: { code: 'temporal_unavailable', message: `${e.message}; nothing was accepted, retry later` } }, headers: { 'retry-after': String(RETRY_AFTER_S) } };
+  }
+  if (err instanceof LearnerBusy) {
+    return { status: 503, body: { error: { code: 'learner_busy', message: `${e.message}; nothing was accepted, retry later` } }, headers: { 'retry-after': String(RETRY_AFTER_S) } };
   }
   // Fastify's own errors (body too large, bad JSON, wrong content type) carry their status.
   const status = (err as FastifyError).statusCode;

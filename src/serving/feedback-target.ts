@@ -1,12 +1,17 @@
 /**
  * Where accepted feedback goes: a task's learner workflow on Temporal. Delivery resolves only once
- * Temporal holds every record (the signal is in the workflow's history), so serving answers 202 for
- * nothing it could still lose; the learner dedupes by prediction id, so a retried delivery counts once.
+ * the learner has taken every record (its update is in the workflow's history), so serving answers
+ * 202 for nothing it could still lose; the learner dedupes by prediction id, so a retried delivery
+ * counts once.
  */
-import type { Client } from '@temporalio/client';
-import { feedbackBatches, feedbackBatchSignal, learnerWorkflowId, type FeedbackPayload } from '../contract';
+import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
+import { feedbackBatches, learnerWorkflowId, submitFeedbackBatchUpdate, type FeedbackPayload } from '../contract';
+import { isTransientUpdateFailure, untilTaken } from '../temporal/feedback';
 import type { ServedTask } from './tasks';
-import { isTemporalUnavailable, TemporalUnavailable } from './temporal-errors';
+import { isTemporalUnavailable, LearnerBusy, TemporalUnavailable } from './temporal-errors';
+
+/** Wait between sends of a batch the learner refused as busy. */
+const BUSY_RETRY_MS = 200;
 
 export interface FeedbackTarget {
   /** Resolves once Temporal durably holds every record; TemporalUnavailable when it cannot be reached. */
@@ -21,22 +26,31 @@ export interface LearnerTargetOptions {
 }
 
 /**
- * Signal-with-start of `feedbackBatch` to `kkachi-learner-<task>` (one signal per up to 1,000 records
- * within the payload bound): the learner is started with the task's stored spec if it is not
- * running, so feedback never waits for an operator.
+ * Update-with-start of `submitFeedbackBatch` to `kkachi-learner-<task>` (one update per up to 1,000
+ * records within the payload bound): the learner is started with the task's stored spec if it is not
+ * running, so feedback never waits for an operator. An update, not a signal, because the learner can
+ * refuse it: while its run is closing it answers `LearnerBusy`, the batch is sent again shortly (and
+ * after the deadline the request is answered 503), so no rate of requests keeps the run from
+ * continuing as new.
  */
 export function learnerTarget({ client, taskQueue, timeoutMs }: LearnerTargetOptions): FeedbackTarget {
   return {
     async deliver(task, records) {
       const workflowId = learnerWorkflowId(task.name);
+      const deadline = Date.now() + timeoutMs;
+      const start = () => new WithStartWorkflowOperation('learner', { workflowId, taskQueue, args: [task.rawSpec], workflowIdConflictPolicy: 'USE_EXISTING' });
       try {
-        await client.connection.withDeadline(Date.now() + timeoutMs, async () => {
+        await client.connection.withDeadline(deadline, async () => {
           for (const batch of feedbackBatches(records)) {
-            await client.workflow.signalWithStart('learner', { workflowId, taskQueue, args: [task.rawSpec], signal: feedbackBatchSignal, signalArgs: [batch] });
+            await untilTaken((updateId) => client.workflow.executeUpdateWithStart(submitFeedbackBatchUpdate, { args: [batch], updateId, startWorkflowOperation: start() }), {
+              retryForMs: deadline - Date.now(),
+              retryDelayMs: BUSY_RETRY_MS,
+            });
           }
         });
       } catch (err) {
         if (isTemporalUnavailable(err)) throw new TemporalUnavailable(`Temporal is unreachable: ${(err as Error).message.split('\n')[0]}`, { cause: err });
+        if (isTransientUpdateFailure(err)) throw new LearnerBusy(`the learner of task "${task.name}" is busy (${(err as Error).message.split('\n')[0]})`, { cause: err });
         throw err;
       }
     },

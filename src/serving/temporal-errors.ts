@@ -1,10 +1,15 @@
-/** Telling "Temporal is unreachable right now" (retry later: 503) from every other failure. */
+/** Telling "Temporal is unreachable right now" or "the learner is busy" (retry later: 503) from every other failure. */
 
 /** gRPC status codes: DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, UNAVAILABLE. */
 const TRANSIENT = new Set<number>([4, 8, 14]);
 
 export class TemporalUnavailable extends Error {
   override name = 'TemporalUnavailable';
+}
+
+/** The learner kept refusing feedback as busy (its buffer full, its run closing) for the whole delivery deadline. */
+export class LearnerBusy extends Error {
+  override name = 'LearnerBusy';
 }
 
 /** True when the error (or one of its causes) is a gRPC status that says "try again later". */

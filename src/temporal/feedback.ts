@@ -12,7 +12,16 @@
 import { randomUUID } from 'node:crypto';
 import { isGrpcServiceError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { feedbackSizeProblem, LEARNER_BUSY, submitFeedbackUpdate, type FeedbackAck, type FeedbackPayload } from '../contract';
+import {
+  feedbackSizeProblem,
+  LEARNER_BUSY,
+  submitFeedbackBatchUpdate,
+  submitFeedbackUpdate,
+  type FeedbackAck,
+  type FeedbackBatch,
+  type FeedbackBatchAck,
+  type FeedbackPayload,
+} from '../contract';
 
 /** gRPC's FAILED_PRECONDITION: the server's answer to updates caught in a failed workflow task. */
 const FAILED_PRECONDITION = 9;
@@ -44,20 +53,37 @@ export function isTransientUpdateFailure(err: unknown): boolean {
 
 /**
  * `submitFeedback` with the size checked first and transient refusals sent again; resolves with the
- * learner's ack once the record is stored. A field-named validation error is thrown at once. Every
- * send carries the same update id: an update the learner had already accepted when a later workflow
- * task failed is answered by the server with its outcome, not taken (and counted) again.
+ * learner's ack once the record is stored. A field-named validation error is thrown at once.
  */
 export async function submitFeedback(handle: WorkflowHandle, payload: FeedbackPayload, options: SubmitFeedbackOptions): Promise<FeedbackAck> {
   assertFeedbackSize(payload, options.maxBytes);
+  return untilTaken((updateId) => handle.executeUpdate(submitFeedbackUpdate, { args: [payload], updateId }), options);
+}
+
+/**
+ * `submitFeedbackBatch`, each record's size checked first, refusals while the learner is busy sent
+ * again: the sender waits while the learner's run closes, which is what lets it close under a flood.
+ */
+export async function submitFeedbackBatch(handle: WorkflowHandle, batch: FeedbackBatch, options: SubmitFeedbackOptions): Promise<FeedbackBatchAck> {
+  for (const record of batch.records) assertFeedbackSize(record, options.maxBytes);
+  return untilTaken((updateId) => handle.executeUpdate(submitFeedbackBatchUpdate, { args: [batch], updateId }), options);
+}
+
+/**
+ * Sends an update until it is taken, sending transient failures again (then the last one is thrown).
+ * Every send carries the same update id: an update the learner had already accepted when a later
+ * workflow task failed is answered by the server with its outcome, not taken (and counted) again.
+ */
+export async function untilTaken<R>(send: (updateId: string) => Promise<R>, options: Pick<SubmitFeedbackOptions, 'retryForMs' | 'retryDelayMs'>): Promise<R> {
+  const delayMs = options.retryDelayMs ?? 500;
   const giveUpAt = Date.now() + (options.retryForMs ?? 60_000);
   const updateId = randomUUID();
   for (;;) {
     try {
-      return await handle.executeUpdate(submitFeedbackUpdate, { args: [payload], updateId });
+      return await send(updateId);
     } catch (err) {
-      if (Date.now() >= giveUpAt || !isTransientUpdateFailure(err)) throw err;
-      await new Promise((resolve) => setTimeout(resolve, options.retryDelayMs ?? 500));
+      if (Date.now() + delayMs >= giveUpAt || !isTransientUpdateFailure(err)) throw err;
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
     }
   }
 }

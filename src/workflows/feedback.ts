@@ -24,6 +24,7 @@ import {
   INVALID_FEEDBACK,
   LEARNER_BUSY,
   type FeedbackAck,
+  type FeedbackBatchAck,
   type FeedbackCounters,
   type FeedbackRecord,
 } from '../contract';
@@ -134,31 +135,59 @@ export class FeedbackIntake {
     };
   }
 
-  /** Signal path: never throws; malformed feedback is counted and logged, valid feedback buffered. */
-  offer(raw: unknown): void {
+  /**
+   * Signal path: never throws; malformed feedback is counted and logged, valid feedback buffered.
+   * Answers what became of the record: taken, a duplicate, or the reason it was rejected.
+   */
+  offer(raw: unknown): 'taken' | 'duplicate' | { rejected: string } {
     let record: FeedbackRecord;
     try {
       record = this.validate(raw);
     } catch (err) {
-      this.reject(err);
-      return;
+      return { rejected: this.reject(err) };
     }
-    if (this.isDuplicate(record.predictionId)) return;
+    if (this.isDuplicate(record.predictionId)) return 'duplicate';
     const size = jsonBytes(record);
     this.state.buffer.push(record);
     this.sizes.push(size);
     this.bufferBytes += size;
+    return 'taken';
   }
 
-  /** Batch signal path: each record is offered on its own; a batch that is not a list of records counts as one rejection. */
-  offerBatch(raw: unknown): void {
+  /**
+   * Batch path (signal or update): each record is offered on its own; a batch that is not a list of
+   * records counts as one rejection (the update's validator refuses it first).
+   */
+  offerBatch(raw: unknown): FeedbackBatchAck {
+    const ack: FeedbackBatchAck = { taken: 0, duplicates: 0, rejected: [] };
     const batch = feedbackBatchSchema.safeParse(raw);
-    if (!batch.success) return this.reject(new InvalidFeedback(describeZodError(batch.error, raw, 'feedbackBatch').message));
-    for (const record of batch.data.records) this.offer(record);
+    if (!batch.success) {
+      ack.rejected.push({ index: -1, error: this.reject(new InvalidFeedback(describeZodError(batch.error, raw, 'feedbackBatch').message)) });
+      return ack;
+    }
+    batch.data.records.forEach((record, index) => {
+      const outcome = this.offer(record);
+      if (outcome === 'taken') ack.taken += 1;
+      else if (outcome === 'duplicate') ack.duplicates += 1;
+      else ack.rejected.push({ index, error: outcome.rejected });
+    });
+    return ack;
   }
 
   /** The update's validator: refuses a busy intake (retryable) and invalid feedback, before any state changes. */
   validateUpdate(raw: unknown): void {
+    this.refuseWhileBusy();
+    this.validate(raw);
+  }
+
+  /** The batch update's validator: refuses a busy intake (retryable) and a batch that is not a list of records. */
+  validateBatchUpdate(raw: unknown): void {
+    this.refuseWhileBusy();
+    const batch = feedbackBatchSchema.safeParse(raw);
+    if (!batch.success) throw new InvalidFeedback(describeZodError(batch.error, raw, 'feedbackBatch').message);
+  }
+
+  private refuseWhileBusy(): void {
     if (this.busy()) {
       throw ApplicationFailure.retryable(
         `learner busy: ${this.state.buffer.length} records (${this.bufferBytes} bytes) and ${this.updatesInFlight} updates waiting to be stored; retry shortly`,
@@ -166,7 +195,6 @@ export class FeedbackIntake {
       );
     }
     if (this.options.closing?.()) throw ApplicationFailure.retryable('learner busy: continuing as new; retry shortly', LEARNER_BUSY);
-    this.validate(raw);
   }
 
   /** Update path: persists at once so the ack says exactly whether the record was new. */
@@ -230,9 +258,12 @@ export class FeedbackIntake {
     this.state.pendingFeedback = 0;
   }
 
-  private reject(err: unknown): void {
+  /** Counts and logs a rejected record; returns the short reason. */
+  private reject(err: unknown): string {
     this.state.counters.rejected += 1;
-    log.warn('feedback rejected', { task: this.task, error: boundedMessage((err as Error).message) });
+    const error = boundedMessage((err as Error).message);
+    log.warn('feedback rejected', { task: this.task, error });
+    return error;
   }
 
   /**

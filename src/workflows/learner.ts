@@ -7,7 +7,17 @@
  * live in `TaskLearner`.
  */
 import { condition, continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
-import { feedbackBatchSignal, feedbackSignal, optimizeNowSchema, optimizeNowUpdate, rollbackSchema, rollbackUpdate, statusQuery, submitFeedbackUpdate } from '../contract';
+import {
+  feedbackBatchSignal,
+  feedbackSignal,
+  optimizeNowSchema,
+  optimizeNowUpdate,
+  rollbackSchema,
+  rollbackUpdate,
+  statusQuery,
+  submitFeedbackBatchUpdate,
+  submitFeedbackUpdate,
+} from '../contract';
 import { onActiveVersionChanged } from './handover';
 import { refuseUnless } from './refuse';
 import { requireTaskSpec, requireUsableSpec } from './spec';
@@ -20,7 +30,7 @@ export async function learner(specInput: unknown, carried?: LearnerState): Promi
   // Acknowledged feedback waits for the spec check, so nothing is stored for a spec that fails it.
   let checked = carried !== undefined;
   setHandler(feedbackSignal, (raw) => entity.feedback(raw));
-  setHandler(feedbackBatchSignal, (raw) => entity.feedbackBatch(raw));
+  setHandler(feedbackBatchSignal, (raw) => void entity.feedbackBatch(raw));
   setHandler(
     submitFeedbackUpdate,
     async (raw) => {
@@ -28,6 +38,14 @@ export async function learner(specInput: unknown, carried?: LearnerState): Promi
       return entity.intake.submit(raw);
     },
     { validator: refuseUnless((raw) => entity.intake.validateUpdate(raw)) },
+  );
+  setHandler(
+    submitFeedbackBatchUpdate,
+    async (raw) => {
+      await condition(() => checked);
+      return entity.feedbackBatch(raw);
+    },
+    { validator: refuseUnless((raw) => entity.intake.validateBatchUpdate(raw)) },
   );
   setHandler(optimizeNowUpdate, (raw) => entity.optimizeNow(raw), { validator: refuseUnless(optimizeNowSchema) });
   setHandler(rollbackUpdate, (raw) => entity.rollback(raw), { validator: refuseUnless(rollbackSchema) });

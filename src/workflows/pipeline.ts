@@ -53,8 +53,8 @@ export async function optimizationPipeline(rawInput: PipelineInput): Promise<Pip
     maxRecordBytes: spec.limits.feedbackBytes,
   });
 
-  setHandler(feedbackSignal, (raw) => intake.offer(raw));
-  setHandler(feedbackBatchSignal, (raw) => intake.offerBatch(raw));
+  setHandler(feedbackSignal, (raw) => void intake.offer(raw));
+  setHandler(feedbackBatchSignal, (raw) => void intake.offerBatch(raw));
   onActiveVersionChanged((change) => {
     activeVersion = change.versionId;
   });

@@ -22,6 +22,7 @@ import {
   rollbackSchema,
   type CycleRecord,
   type CycleTrigger,
+  type FeedbackBatchAck,
   type LearnerStatus,
   type OptimizeNowAck,
   type PointerChange,
@@ -95,7 +96,7 @@ export class TaskLearner {
   /** Feedback was stored or a cycle ended since the last monitoring snapshot. */
   private metricsStale = false;
   private running: RunningCycle | null = null;
-  /** Feedback signals (single or batch) this run has taken. */
+  /** Feedback messages (single or batch signals, batch updates) this run has taken. */
   private signalsThisRun = 0;
 
   constructor(
@@ -135,10 +136,10 @@ export class TaskLearner {
     this.intake.offer(raw);
   }
 
-  /** `feedbackBatch`: each record as if it came alone. */
-  feedbackBatch(raw: unknown): void {
+  /** `feedbackBatch` and `submitFeedbackBatch`: each record as if it came alone. */
+  feedbackBatch(raw: unknown): FeedbackBatchAck {
     this.signalsThisRun += 1;
-    this.intake.offerBatch(raw);
+    return this.intake.offerBatch(raw);
   }
 
   /** `optimizeNow`: the next cycle starts as soon as none is running. */

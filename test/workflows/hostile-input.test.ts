@@ -11,7 +11,15 @@
  * again the valid updates that a raw one takes down with it.
  */
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import { feedbackBatches, feedbackBatchSignal, learnerWorkflowId, statusQuery, submitFeedbackUpdate, type FeedbackPayload } from '../../src/contract';
+import {
+  feedbackBatches,
+  feedbackBatchSignal,
+  learnerWorkflowId,
+  statusQuery,
+  submitFeedbackBatchUpdate,
+  submitFeedbackUpdate,
+  type FeedbackPayload,
+} from '../../src/contract';
 import { DEFAULT_FEEDBACK_BYTES } from '../../src/core/task-spec';
 import { isTransientUpdateFailure, submitFeedback } from '../../src/temporal/feedback';
 import { learner } from '../../src/workflows/learner';
@@ -58,6 +66,20 @@ it('takes a batch signal record by record: valid, duplicate, malformed and overs
   expect(await h.store.listFeedback('batches')).toHaveLength(1_500);
   await handle.terminate('test done');
 }, 90_000);
+
+it('answers a batch update record by record, and refuses one that is not a list of records', async () => {
+  const handle = await start('batch-update');
+  const valid = feedbackFor(1, { seed: 605 });
+  const ack = await handle.executeUpdate(submitFeedbackBatchUpdate, { args: [{ records: [valid, valid, { ...valid, predictionId: 'bad', correct: { sentiment: 'meh' } }] }] });
+  expect(ack).toEqual({ taken: 1, duplicates: 1, rejected: [{ index: 2, error: expect.stringMatching(/^correct\.sentiment: expected one of positive\|negative, got "meh"/) }] });
+
+  const refused = await handle.executeUpdate(submitFeedbackBatchUpdate, { args: [{ records: 'nope' } as never] }).catch((e: unknown) => e);
+  expect(refused).toBeInstanceOf(WorkflowUpdateFailedError);
+  expect(String((refused as WorkflowUpdateFailedError).cause?.message)).toMatch(/^feedbackBatch\.records: /);
+  const status = await waitForStatus(handle, (s) => s.counters.received === 1);
+  expect(status.counters).toEqual({ received: 1, corrections: 1, duplicates: 1, rejected: 1 });
+  await handle.terminate('test done');
+}, 60_000);
 
 it.each([
   ['1 MB', 1_000_000],
