@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { createRng } from '../../src/core/random';
 import type { Example } from '../../src/core/types';
-import { decodeQuotedPrintable, SPAM_PACKAGE } from '../../src/demo/spam-data';
+import { emailText, SPAM_PACKAGE } from '../../src/demo/spam-data';
 
 export interface PeerTask {
   name: 'sentiment' | 'qa' | 'spam';
@@ -108,28 +108,6 @@ function qa(sizes: SplitSizes): PeerTask {
     pool: rows.length,
     ...split(rows, sizes),
   };
-}
-
-/**
- * Subject plus the body after the first blank line, HTML tags and entities stripped, white space
- * collapsed, truncated. A body that is one long token (base64) is dropped: the subject stays.
- */
-export function emailText(raw: string, chars: number): string {
-  const blank = raw.search(/\r?\n\r?\n/);
-  const headers = blank === -1 ? raw : raw.slice(0, blank);
-  const subject = /^Subject:[ \t]*(.*(?:\r?\n[ \t].*)*)/im.exec(headers)?.[1]?.replace(/\s+/g, ' ').trim() ?? '';
-  let body = blank === -1 ? '' : raw.slice(blank).trim();
-  if (/quoted-printable/i.test(headers)) body = decodeQuotedPrintable(body);
-  body = body
-    .replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' ')
-    .replace(/<[^>]*>/g, ' ')
-    .replace(/&nbsp;/gi, ' ')
-    .replace(/&[a-z]+;|&#\d+;/gi, ' ')
-    .replace(/\s+/g, ' ')
-    .trim();
-  if (/^\S{200,}/.test(body)) body = '';
-  const text = body ? `Subject: ${subject}\n${body}` : `Subject: ${subject}`;
-  return text.length > chars ? `${text.slice(0, chars).replace(/\s+\S*$/, '')} …` : text;
 }
 
 function spam(sizes: SplitSizes): PeerTask {

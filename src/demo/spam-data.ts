@@ -55,6 +55,7 @@ function header(head: string, name: string): string {
 /**
  * What a reader of the e-mail sees: `Subject: …` then the body, as plain text of at most `maxChars`.
  * MIME part headers and boundaries are dropped; base64 parts (attachments, mostly) are left out.
+ * The peers bench (bench/peers/tasks.ts) reads e-mails with it too.
  */
 export function emailText(raw: string, maxChars: number): string {
   const split = raw.search(/\r?\n\r?\n/);
@@ -68,7 +69,9 @@ export function emailText(raw: string, maxChars: number): string {
     .replace(/^--.*$/gm, ' ')
     .replace(/^content-[a-z-]+:.*(\r?\n[ \t].*)*$/gim, ' ');
   const text = stripHtml(body).replace(/[ \t\f\v\u00a0]+/g, ' ').replace(/\s*\n\s*/g, '\n').replace(/\n{2,}/g, '\n').trim();
-  const full = `Subject: ${header(head, 'Subject') || '(none)'}\n${text}`;
+  // A body that opens with one long token is encoded (base64 without a part header), not text.
+  const readable = /^\S{200,}/.test(text) ? '' : text;
+  const full = `Subject: ${header(head, 'Subject').replace(/\s+/g, ' ') || '(none)'}${readable ? `\n${readable}` : ''}`;
   return full.length <= maxChars ? full : `${full.slice(0, maxChars - 1).trimEnd()}…`;
 }
 

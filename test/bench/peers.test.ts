@@ -7,7 +7,8 @@ import { runKkachi } from '../../bench/peers/kkachi';
 import { startMeteringProxy, type MeteringProxy } from '../../bench/peers/proxy';
 import { scoreAnswers } from '../../bench/peers/score';
 import { scoreChart } from '../../bench/peers/chart';
-import { contextWindow, emailText, type PeerTask } from '../../bench/peers/tasks';
+import { contextWindow, type PeerTask } from '../../bench/peers/tasks';
+import { emailText } from '../../src/demo/spam-data';
 import { startLMDouble, type LMDouble } from '../support/lm-double';
 
 const example = (i: number, tweet: string, sentiment: string) => ({ id: `t${i}`, inputs: { tweet }, outputs: { sentiment } });
@@ -120,7 +121,7 @@ describe('peers benchmark', () => {
     expect(contextWindow(context, 'not in the text', 200, 0)).toBeNull();
   });
 
-  test('an e-mail keeps its subject and text body, without headers, HTML or base64', () => {
+  test('an e-mail (read as the spam demo reads it) keeps its subject and text body, without headers, HTML or base64', () => {
     const raw = 'From: a@b\nSubject: Cheap   meds\n\tnow\nContent-Type: text/html\n\n<html><body><p>Buy&nbsp;now</p><style>p{}</style></body></html>';
     expect(emailText(raw, 400)).toBe('Subject: Cheap meds now\nBuy now');
     expect(emailText(`Subject: hi\n\n${'QUJD'.repeat(100)}`, 400)).toBe('Subject: hi');
