@@ -2,7 +2,7 @@
  * Optimizers on the embedded model, on several real labelled sets: zero-shot, DSPy's BootstrapFewShot
  * as DSPy configures it, the same with label-balanced demos, Kkachi's recommended configuration
  * (what a spec without an optimizer gets), KNNFewShot against as many fixed demos, and Routing by a
- * source field against one program, each scored on held-out rows by macro-F1, accuracy and the
+ * source field (and by a classifier, for requests whose source names no route) against one program, each scored on held-out rows by macro-F1, accuracy and the
  * largest over-answer ratio (a label's share of the answers ÷ its true share), with the median
  * latency of a test prediction (KNN's per-request demos cannot reuse a shared prompt prefix).
  * Run: see docs/BENCHMARKS.md ("Optimizers on small models").
@@ -83,7 +83,10 @@ function scoreOf(report: EvalReport, set: readonly Example[], labels: string[]) 
 /** Demos a prediction sees: KNN's k per request, or per route for a router. */
 function demosOf(program: ProgramSpec): string {
   if (program.knn) return `${program.knn.k} of ${program.knn.pool.length}`;
-  if (program.router) return Object.entries(program.router.routes).map(([value, route]) => `${value} ${route.demos.length}`).join(', ');
+  if (program.router) {
+    const routes = Object.entries(program.router.routes).map(([value, route]) => `${value} ${route.demos.length}`);
+    return [...routes, ...(program.router.classifier ? [`classifier ${program.router.classifier.demos.length}`] : [])].join(', ');
+  }
   return String(program.demos.length);
 }
 
@@ -112,7 +115,8 @@ async function main() {
     const metric = labelAccuracy('sentiment');
     const student = createProgram(set.signature, '', { adapter: 'completion', lm: { maxTokens: 16 } });
     const valScore = (report: EvalReport) => scoreOf(report, valset, set.labels).macroF1;
-    const runs: [string, (() => Promise<{ program: ProgramSpec; calls: number }>)][] = [
+    // A run's optional third element: the test rows it is scored on (default `test`).
+    const runs: [string, () => Promise<{ program: ProgramSpec; calls: number }>, Example[]?][] = [
       ['zero-shot', async () => ({ program: student, calls: 0 })],
       ['BootstrapFewShot (DSPy defaults)', () => compileWith({ name: 'BootstrapFewShot' })],
       ['BootstrapFewShot + balanceLabels', () => compileWith({ name: 'BootstrapFewShot', config: { balanceLabels: true } })],
@@ -124,20 +128,27 @@ async function main() {
       ['LabeledFewShot k=4 (fixed demos)', () => compileWith({ name: 'LabeledFewShot', config: { k: 4 } })],
       ['KNNFewShot k=4', () => compileWith({ name: 'KNNFewShot', config: { k: 4 } })],
     ];
-    if (set.routeField) {
-      runs.push(['Routing by source, BootstrapFewShot per source', () => compileWith({ name: 'Routing', config: { field: set.routeField, optimizer: { name: 'BootstrapFewShot', config: {} } } })]);
+    const routeField = set.routeField;
+    // Test rows whose domain field names no route (a new or blank source): only a classifier can route them.
+    const unrouted = routeField ? test.map((e) => ({ ...e, inputs: { ...e.inputs, [routeField]: 'unknown' } })) : test;
+    if (routeField) {
+      const routing = (classifier?: object) => compileWith({ name: 'Routing', config: { field: routeField, optimizer: { name: 'BootstrapFewShot', config: {} }, ...(classifier && { classifier }) } });
+      let byField: ReturnType<typeof routing> | undefined; // one compile, scored on both test sets
+      runs.push(['Routing by source, BootstrapFewShot per source', () => (byField ??= routing())]);
+      runs.push([`Routing by source, ${routeField} "unknown" at test`, () => (byField ??= routing()), unrouted]);
+      runs.push([`Routing by source + classifier (LabeledFewShot k=8 balanced), ${routeField} "unknown" at test`, () => routing({}), unrouted]);
     }
     async function compileWith(choice: { name: string; config?: unknown }) {
       const result = await createOptimizer(choice).compile(student, { trainset, valset, lm, metric, seed: 0, score: valScore });
       return { program: result.program, calls: result.usage?.predictions ?? 0 };
     }
-    for (const [name, run] of runs) {
+    for (const [name, run, rows = test] of runs) {
       if (only && !only.split(',').some((o) => name.includes(o))) continue;
       const started = performance.now();
       const { program, calls } = await run();
       const compileS = (performance.now() - started) / 1000;
-      const report = await evaluate(program, test, { lm, metric, concurrency: 1 });
-      const s = scoreOf(report, test, set.labels);
+      const report = await evaluate(program, rows, { lm, metric, concurrency: 1 });
+      const s = scoreOf(report, rows, set.labels);
       console.log(
         `| ${set.name} | ${name} | ${s.macroF1.toFixed(3)} | ${(s.accuracy * 100).toFixed(1)}% | ${s.overAnswer.toFixed(2)}× | ${demosOf(program)} | ${program.calibration ? 'yes' : 'no'} | ${calls} | ${compileS.toFixed(0)} | ${report.latency.p50.toFixed(0)} |`,
       );

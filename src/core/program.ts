@@ -136,7 +136,7 @@ export async function predict(program: ProgramSpec, inputs: Fields, lm: LM, opts
   const signature = parseSignature(program.signature);
   const validInputs = parseOrThrow(inputSchema(signature), inputs, 'inputs') as Fields;
   const route = await routeFor(program, validInputs, (classifier, classifierInputs) => predict(classifier, classifierInputs, lm, opts));
-  const prediction = await predictRoute(route.program, signature, validInputs, lm, opts);
+  const prediction = await predictRoute(route.program, signature, route.inputs, lm, opts);
   return route.classification ? withWorkOf(route.classification, prediction) : prediction;
 }
 

@@ -17,6 +17,11 @@ export type Classify = (classifier: ClassifierSpec, inputs: Fields) => Promise<P
 
 export interface Route {
   program: Routed;
+  /**
+   * The inputs the route answers: the request's, with the field set to the classifier's domain when
+   * the classifier chose the route (the route was compiled on examples that carry their domain there).
+   */
+  inputs: Fields;
   /** The classifier's prediction when it was asked: its LM work is part of the request's. */
   classification?: Prediction;
 }
@@ -24,15 +29,17 @@ export interface Route {
 /** The program that answers `inputs`: the field's route, else the classifier's, else the router's own prompt. */
 export async function routeFor(program: ProgramSpec, inputs: Fields, classify: Classify): Promise<Route> {
   const { router, ...own } = program;
-  if (!router) return { program: own };
+  if (!router) return { program: own, inputs };
   const asRouted = (route: RouteSpec | undefined) => (route ? { ...route, signature: program.signature } : undefined);
   const byField = router.field === undefined || inputs[router.field] === undefined ? undefined : asRouted(router.routes[String(inputs[router.field])]);
-  if (byField || !router.classifier) return { program: byField ?? own };
+  if (byField || !router.classifier) return { program: byField ?? own, inputs };
   const { classifier } = router;
   const classifierInputs = Object.fromEntries(parseSignature(classifier.signature).inputs.map((f) => [f.name, inputs[f.name]])) as Fields;
   const classification = await classify(classifier, classifierInputs);
   const name = classification.ok ? Object.values(classification.outputs)[0] : undefined;
-  return { program: asRouted(name === undefined ? undefined : router.routes[String(name)]) ?? own, classification };
+  const byClassifier = name === undefined ? undefined : asRouted(router.routes[String(name)]);
+  if (!byClassifier) return { program: own, inputs, classification };
+  return { program: byClassifier, inputs: router.field === undefined ? inputs : { ...inputs, [router.field]: String(name) }, classification };
 }
 
 /** Routes checked against the router's signature, without their own (they share the router's). */

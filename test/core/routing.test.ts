@@ -115,11 +115,14 @@ describe('routing (keyword world, two forums)', () => {
     const fieldReport = await evaluate(byField.program, unnamed, { lm, metric, concurrency: 1 });
     double.reset();
     const classifierReport = await evaluate(byClassifier.program, unnamed, { lm, metric, concurrency: 1 });
-    // Two calls per request, the classifier's first; the route's demos are all of the request's true forum.
+    // Two calls per request, the classifier's first; the route's demos are all of the request's true
+    // forum, and the route sees the request as from that forum (as the examples it was compiled on).
     expect(double.requests).toHaveLength(2 * unnamed.length);
     for (const [i, example] of holdout.entries()) {
-      const demoTurns = (double.requests[2 * i + 1]?.messages ?? []).filter((m) => m.role === 'user').slice(0, -1);
-      expect(demoTurns.every((m) => m.content.includes(`(${MARKERS[String(example.inputs.forum)]})`))).toBe(true);
+      const userTurns = (double.requests[2 * i + 1]?.messages ?? []).filter((m) => m.role === 'user');
+      expect(userTurns.slice(0, -1).every((m) => m.content.includes(`(${MARKERS[String(example.inputs.forum)]})`))).toBe(true);
+      expect(userTurns.at(-1)?.content).toContain(String(example.inputs.forum));
+      expect(userTurns.at(-1)?.content).not.toContain('unknown');
     }
     expect(classifierReport.meanScore - fieldReport.meanScore).toBeGreaterThan(0.2);
 
