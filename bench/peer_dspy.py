@@ -4,7 +4,7 @@ phase, so the proxy counts each phase's calls and tokens). The driver scores the
 way for every system. Reads the task as JSON (--task), writes one JSON result (--out); stdout is left to
 DSPy, whose BootstrapFewShot prints there.
 
-By hand: python bench/peer_dspy.py --task FILE --out FILE [--adapter chat|json|xml]
+By hand: python bench/peer_dspy.py --task FILE --out FILE [--adapter json|chat|xml]
 """
 
 import argparse
@@ -19,6 +19,7 @@ from dspy.adapters.xml_adapter import XMLAdapter
 ADAPTERS = {
     # DSPy's default: ChatAdapter, which retries a reply it cannot parse once with JSONAdapter.
     "chat": lambda: dspy.ChatAdapter(),
+    # The bench's choice for small models: one short JSON reply per call, no second call on a failed parse.
     "json": lambda: JSONAdapter(),
     "xml": lambda: XMLAdapter(),
 }
@@ -88,7 +89,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--task", required=True)
     parser.add_argument("--out", required=True)
-    parser.add_argument("--adapter", choices=sorted(ADAPTERS), default="chat")
+    parser.add_argument("--adapter", choices=sorted(ADAPTERS), default="json")
     args = parser.parse_args()
     with open(args.task, encoding="utf-8") as f:
         task = json.load(f)

@@ -54,7 +54,8 @@ function parseOptions(argv: string[]): Options {
       'email-chars': { type: 'string', default: '400' },
       'max-tokens': { type: 'string', default: '48' },
       'max-demos': { type: 'string', default: '4' },
-      'dspy-adapter': { type: 'string', default: 'chat' },
+      // JSONAdapter: measured against ChatAdapter on the default model (docs/BENCHMARKS.md, "Peers").
+      'dspy-adapter': { type: 'string', default: 'json' },
       'write-docs': { type: 'boolean', default: false },
       'report-only': { type: 'boolean', default: false },
       results: { type: 'string', default: RESULTS },
