@@ -3,7 +3,8 @@
  * learner (the workflow `kkachi task start` runs) serves through `kkachi serve`; simulated users ask
  * for predictions over HTTP and send feedback on them; the learner's own triggers start optimization
  * cycles, whose rollouts gate, canary, promote (serving hot-swaps), monitor and roll back. The users
- * wait while a cycle optimizes and evaluates, and keep coming while its rollout watches live traffic.
+ * keep coming while a rollout watches live traffic; while a cycle optimizes and evaluates they wait,
+ * unless the example says its traffic does not (`trafficDuringCycles`).
  * Everything reported comes from the run: the learner's status, the store, the simulator's tallies.
  */
 import type { WorkflowHandle } from '@temporalio/client';
@@ -40,6 +41,11 @@ export interface LearnerExample {
    * (the monitoring window must see it and roll back).
    */
   regression?: { description: string; judge: Judge };
+  /**
+   * Users keep asking (at most one every POLL_MS) while a cycle optimizes and evaluates, as production
+   * traffic does: their corrections pile up for the next cycle. They share the CPU with the cycle.
+   */
+  trafficDuringCycles?: boolean;
   /** The story is complete (the learner is then stopped). */
   finished(cycles: readonly CycleRecord[]): boolean;
 }
@@ -123,13 +129,14 @@ export async function runLearnerDemo(opts: LearnerDemoOptions): Promise<LearnerD
         const progress = await cycleProgress(client, workflowId, cycle.cycle).catch(() => null);
         story.stage(cycle.cycle, progress);
         const live = progress?.stage === 'canary' || progress?.stage === 'monitoring';
-        if (live && simulator.remaining() > 0) {
+        if ((live || ex.trafficDuringCycles) && simulator.remaining() > 0) {
           if (progress?.stage === 'monitoring' && ex.regression && regressed === null) {
             regressed = (await store.routing(task)).active;
             say(`  simulated regression: ${ex.regression.description} (version ${regressed?.slice(0, 12)})`);
           }
           await userTurn(simulator);
-          story.users(simulator.counts, `live ${progress?.stage}`);
+          story.users(simulator.counts, live ? `live ${progress?.stage}` : `while cycle ${cycle.cycle} runs`);
+          if (!live) await sleep(POLL_MS);
         } else {
           await sleep(POLL_MS);
         }

@@ -2,8 +2,11 @@
  * `kkachi demo --example spam`: e-mail spam through the continuous learner. The shipped spec
  * (examples/spam.task.json: macro-F1 gate with a floor on spam recall, a corrections threshold and an
  * accuracy floor) runs on the SpamAssassin corpus prepared into KKACHI_HOME; the users bring unseen
- * e-mails and say spam or ham. The story ends once both triggers have started a cycle (or after a
- * few cycles, whichever first).
+ * e-mails and say spam or ham, and keep coming while a cycle runs. The accuracy floor judges the
+ * version in service after fewer live answers than the corrections trigger needs corrections, so a
+ * quiet start is caught by the accuracy-drop (drift) trigger, and the corrections the users send while
+ * that cycle runs start the next one. The story ends once both triggers have started a cycle (or after
+ * a few cycles, whichever first).
  */
 import * as path from 'node:path';
 import { prepareExample, type ExamplePlan } from './example-spec';
@@ -24,15 +27,15 @@ interface SpamPlan extends ExamplePlan {
 const PLANS: Record<'quick' | 'full', SpamPlan> = {
   full: {
     sizes: { train: 60, holdout: 200, pool: 800 },
-    triggers: { corrections: 8, minLiveSamples: 20 },
+    triggers: { corrections: 12, minLiveSamples: 8 },
     monitoring: { window: 60_000, minSamples: 10 },
     maxCycles: 4,
   },
   quick: {
     sizes: { train: 20, holdout: 30, pool: 200 },
-    triggers: { corrections: 5, minLiveSamples: 10 },
+    triggers: { corrections: 8, minLiveSamples: 5 },
     monitoring: { window: 20_000, minSamples: 5 },
-    maxCycles: 2,
+    maxCycles: 3,
     // No LM calls to optimize (a search takes minutes on a shared CPU): a cycle costs its two held-out evaluations.
     optimizer: { name: 'LabeledFewShot', config: { k: 4, balanceLabels: true }, seed: 0 },
   },
@@ -48,6 +51,7 @@ export async function spamExample(mode: 'quick' | 'full', runtime: DemoRuntime):
     mode,
     spec,
     pool,
+    trafficDuringCycles: true,
     data: { source: `${SPAM_SOURCE}, ${corpus.rows} distinct e-mails (${corpus.spam} spam) in ${corpus.file}`, train: plan.sizes.train, holdout: plan.sizes.holdout },
     finished: (cycles) => {
       const done = cycles.filter((c) => c.decision !== 'running');

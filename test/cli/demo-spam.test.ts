@@ -3,6 +3,7 @@
  * embedded model and real SpamAssassin e-mails, served through `kkachi serve`. Slow (the real model
  * optimizes and evaluates), so there is one run and every assertion reads its output.
  */
+import { renderLearnerOutcome } from '../../src/cli/commands/demo-learner';
 import type { LearnerDemoOutcome } from '../../src/demo/learner-run';
 import { portAnswers } from '../../src/demo/temporal-server';
 import { openStore } from '../../src/store';
@@ -32,6 +33,26 @@ describe('kkachi demo --example spam --quick --json (real model, real dev server
       expect(demo.run.stderr).toContain(`cycle ${cycle.cycle}: started by the ${cycle.trigger === 'drift' ? 'accuracy-drop (drift)' : 'corrections'} trigger`);
       expect(demo.run.stderr).toContain(`cycle ${cycle.cycle}: ${cycle.decision} — ${cycle.reason}`);
     }
+  });
+
+  it('both triggers started a cycle: the accuracy floor on the quiet start, then the corrections the users sent while it ran', () => {
+    const finished = outcome.learner.cycles.filter((c) => c.decision !== 'running');
+    expect(finished[0]?.trigger).toBe('drift');
+    expect(finished.map((c) => c.trigger)).toContain('corrections');
+    expect(demo.run.stderr).toContain('started by the accuracy-drop (drift) trigger');
+    expect(demo.run.stderr).toContain('started by the corrections trigger');
+  });
+
+  it('the results table has a row per version with the columns a spam filter needs, then its confusion matrices', () => {
+    const text = renderLearnerOutcome(outcome);
+    const header = text.split('\n').find((line) => line.startsWith('version'));
+    for (const column of ['trigger', 'decision', 'held-out acc', 'macro-F1', 'spam P / R', 'live acc', 'live spam P / R', 'served', 'feedback rate']) {
+      expect(header).toContain(column);
+    }
+    for (const cycle of outcome.learner.cycles.filter((c) => c.candidateVersion)) {
+      expect(text).toMatch(new RegExp(`^cycle ${cycle.cycle}\\b.*${cycle.candidateVersion?.slice(0, 12)}\\s+${cycle.trigger}\\s`, 'm'));
+    }
+    expect(text).toContain('gold \\ predicted');
   });
 
   it('the learner counted every record the users sent through kkachi serve, once', () => {

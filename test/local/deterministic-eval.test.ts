@@ -3,6 +3,13 @@
  * program, and after an optimizer's calls. The embedded model keeps the evaluated prompt prefix
  * between calls; if the tokens already in the sequence changed how the rest is computed (batch
  * shapes), greedy answers would depend on what ran before — and an A/B gate's baseline with them.
+ * The flip issue 11 reported (Gemma 3 270M, 32 of 300 rows) did not reproduce with this runtime: on 100
+ * Amazon rows a zero-shot program gave the same answers fresh, after a program sharing its instructions,
+ * after one with other instructions, after BootstrapFewShot and in reverse order (0 flips each,
+ * 2026-12-01), and a QA cycle's stored gate rows (24) matched a fresh evaluation. llama.cpp's CPU kernels
+ * compute each token's row alone, so the batch a token was evaluated in does not change its values here;
+ * this test guards that. (With `swaFullCache` off it still passes: these prompts fit Gemma's 512-token
+ * sliding window.)
  */
 import { readFileSync } from 'node:fs';
 import { evaluate, type EvalRow } from '../../src/core/evaluate';
