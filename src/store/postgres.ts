@@ -169,6 +169,14 @@ export class PostgresStore implements Store {
     return { inserted, duplicates: records.length - inserted };
   }
 
+  async feedbackReceivedAt(task: string, predictionIds: readonly string[]): Promise<Map<string, number>> {
+    const { rows } = await this.pool.query<{ prediction_id: string; received_at: string }>(
+      'SELECT prediction_id, received_at FROM feedback WHERE task = $1 AND prediction_id = ANY($2::text[])',
+      [task, predictionIds],
+    );
+    return new Map(rows.map((r) => [r.prediction_id, Number(r.received_at)]));
+  }
+
   async listFeedback(task: string): Promise<FeedbackRecord[]> {
     const { rows } = await this.pool.query<FeedbackRow>(
       'SELECT prediction_id, input, predicted, correct, version_id, received_at FROM feedback WHERE task = $1 ORDER BY seq',

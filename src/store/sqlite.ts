@@ -134,6 +134,14 @@ export class SqliteStore implements Store {
     }).immediate();
   }
 
+  async feedbackReceivedAt(task: string, predictionIds: readonly string[]): Promise<Map<string, number>> {
+    const rows = this.sql('SELECT prediction_id, received_at FROM feedback WHERE task = ? AND prediction_id IN (SELECT value FROM json_each(?))').all(
+      task,
+      JSON.stringify(predictionIds),
+    ) as { prediction_id: string; received_at: number }[];
+    return new Map(rows.map((r) => [r.prediction_id, Number(r.received_at)]));
+  }
+
   async listFeedback(task: string): Promise<FeedbackRecord[]> {
     const rows = this.sql('SELECT prediction_id, input, predicted, correct, version_id, received_at FROM feedback WHERE task = ? ORDER BY seq')
       .all(task) as FeedbackRow[];

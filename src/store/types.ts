@@ -94,6 +94,8 @@ export interface Store {
 
   /** One transaction; unique by (task, prediction id), so a re-delivered batch inserts nothing. */
   insertFeedback(task: string, records: readonly FeedbackRecord[]): Promise<{ inserted: number; duplicates: number }>;
+  /** When each of these prediction ids was received, for those the task has stored. */
+  feedbackReceivedAt(task: string, predictionIds: readonly string[]): Promise<Map<string, number>>;
   /** Every record of the task in arrival order. */
   listFeedback(task: string): Promise<FeedbackRecord[]>;
   feedbackCounts(task: string): Promise<FeedbackCounts>;

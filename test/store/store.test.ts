@@ -68,6 +68,13 @@ describe.each(BACKENDS)('%s store', (_name, start) => {
       expect((await store.insertFeedback('other', [feedback('p1', 'positive', 'positive')])).inserted).toBe(1);
     });
 
+    it('tells when stored prediction ids were received, and nothing of ids it does not have', async () => {
+      await store.insertFeedback(TASK, [feedback('p1', 'positive', 'negative'), feedback('p2', 'positive', 'positive', { receivedAt: 2_000 })]);
+      await store.insertFeedback('other', [feedback('p3', 'positive', 'positive')]);
+      expect(await store.feedbackReceivedAt(TASK, ['p2', 'p1', 'p3', 'nope'])).toEqual(new Map([['p1', 1_000], ['p2', 2_000]]));
+      expect(await store.feedbackReceivedAt(TASK, [])).toEqual(new Map());
+    });
+
     it('counts a prediction id once when two handles insert it at the same time', async () => {
       const location = await backend().location();
       const [a, b] = [await openStore(location), await openStore(location)];
