@@ -1,23 +1,26 @@
 /**
  * Sustained feedback ingestion into one learner on a local Temporal dev server, per way of sending:
- * single `feedback` signals, `submitFeedback` updates, and `feedbackBatch` signals of 200 records.
+ * single `feedback` signals, `submitFeedback` updates, `feedbackBatch` signals of 200 records and
+ * `submitFeedbackBatch` updates of 200 records (as `kkachi serve` sends them).
  * Each mode offers as fast as its senders can for BENCH_SECONDS (default 60), then waits for the
  * learner to store everything. Reports records/s offered (accepted by the server) and stored within
  * the window, p99 time from acceptance (the record's receivedAt, workflow time) to storage (the first
  * 250 ms poll of the store that shows it; records are stored in acceptance order, so the k-th stored
  * is matched with the k-th accepted), the largest run's history (events, MB), continue-as-new count,
- * runs the server closed, and how many sends the server or the learner refused (retried by the sender).
+ * runs the server closed, and how many sends the server or the learner refused (retried by the sender:
+ * signals after 500 ms, updates by the client helpers, with the same update id).
  * Run: see docs/BENCHMARKS.md.
  */
 import type { WorkflowExecutionInfo, WorkflowHandle } from '@temporalio/client';
-import { feedbackBatchSignal, feedbackSignal, learnerWorkflowId, statusQuery, submitFeedbackUpdate, type FeedbackPayload } from '../src/contract';
+import { feedbackBatchSignal, feedbackSignal, learnerWorkflowId, statusQuery, submitFeedbackBatchUpdate, submitFeedbackUpdate, type FeedbackPayload } from '../src/contract';
 import { DEFAULT_FEEDBACK_BYTES } from '../src/core/task-spec';
+import { isTransientUpdateFailure, untilTaken } from '../src/temporal/feedback';
 import { learner } from '../src/workflows/learner';
 import { feedbackFor, keywordTask, setUpRunningHarness, type Harness } from '../test/workflows/harness';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
-type Mode = 'signal' | 'update' | 'batch';
-const SENDERS: Record<Mode, number> = { signal: 32, update: 32, batch: 4 };
+type Mode = 'signal' | 'update' | 'batch' | 'batch-update';
+const SENDERS: Record<Mode, number> = { signal: 32, update: 32, batch: 4, 'batch-update': 4 };
 const BATCH = 200;
 /**
  * The server's per-run signal limit and the learner's, sized as docs/WORKFLOWS.md ("Overload") says:
@@ -31,13 +34,33 @@ function record(mode: Mode, i: number): FeedbackPayload {
   return { ...feedbackFor(i % 1_000, { seed: 900, confirm: i % 50 !== 0 }), predictionId: `${mode}-${i}` };
 }
 
-const retryable = (err: unknown): boolean => /exceeded workflow execution limit|LearnerBusy|learner busy/.test(String((err as { cause?: unknown }).cause ?? err));
+const signalRefused = (err: unknown): boolean => /exceeded workflow execution limit/.test(String((err as { cause?: unknown }).cause ?? err));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function sendOne(handle: WorkflowHandle, mode: Mode, first: number): Promise<number> {
-  if (mode === 'signal') await handle.signal(feedbackSignal, record(mode, first));
-  else if (mode === 'update') await handle.executeUpdate(submitFeedbackUpdate, { args: [record(mode, first)] });
-  else await handle.signal(feedbackBatchSignal, { records: Array.from({ length: BATCH }, (_, k) => record(mode, first + k)) });
-  return mode === 'batch' ? BATCH : 1;
+/** Sends one message until it is taken; returns the records it carried and how many times it was refused. */
+async function sendOne(handle: WorkflowHandle, mode: Mode, first: number): Promise<{ records: number; refused: number }> {
+  let refused = 0;
+  const batch = { records: Array.from({ length: BATCH }, (_, k) => record(mode, first + k)) };
+  // An update the learner refused (LearnerBusy, or a failed workflow task) goes again with the same id.
+  const countRefusal = (err: unknown): never => {
+    if (isTransientUpdateFailure(err)) refused += 1;
+    throw err;
+  };
+  if (mode === 'update') await untilTaken((updateId) => handle.executeUpdate(submitFeedbackUpdate, { args: [record(mode, first)], updateId }).catch(countRefusal), {});
+  else if (mode === 'batch-update') await untilTaken((updateId) => handle.executeUpdate(submitFeedbackBatchUpdate, { args: [batch], updateId }).catch(countRefusal), {});
+  else {
+    for (;;) {
+      try {
+        await (mode === 'signal' ? handle.signal(feedbackSignal, record(mode, first)) : handle.signal(feedbackBatchSignal, batch));
+        break;
+      } catch (err) {
+        if (!signalRefused(err)) throw err;
+        refused += 1;
+        await sleep(500);
+      }
+    }
+  }
+  return { records: mode === 'batch' || mode === 'batch-update' ? BATCH : 1, refused };
 }
 
 async function run(h: Harness, mode: Mode): Promise<Record<string, string | number>> {
@@ -63,25 +86,20 @@ async function run(h: Harness, mode: Mode): Promise<Record<string, string | numb
   let next = 0;
   let offered = 0;
   let refused = 0;
-  await Promise.all(
+  // Every sender runs to the end even when one fails, so the harness is not stopped under the others.
+  const senders = await Promise.allSettled(
     Array.from({ length: SENDERS[mode] }, async () => {
       while (Date.now() < end) {
         const first = next;
-        next += mode === 'batch' ? BATCH : 1;
-        for (;;) {
-          try {
-            const sent = await sendOne(handle, mode, first);
-            offered += sent;
-            break;
-          } catch (err) {
-            if (!retryable(err)) throw err;
-            refused += 1;
-            await new Promise((r) => setTimeout(r, 500));
-          }
-        }
+        next += mode === 'batch' || mode === 'batch-update' ? BATCH : 1;
+        const sent = await sendOne(handle, mode, first);
+        offered += sent.records;
+        refused += sent.refused;
       }
     }),
   );
+  const failed = senders.find((s) => s.status === 'rejected');
+  if (failed) throw new Error(`${mode}: a sender failed`, { cause: failed.reason });
   const windowMs = Date.now() - started;
   const storedInWindow = (await h.store.feedbackCounts(task)).total;
   const drainDeadline = Date.now() + 120_000;
@@ -119,7 +137,7 @@ async function run(h: Harness, mode: Mode): Promise<Record<string, string | numb
 }
 
 async function main(): Promise<void> {
-  const modes = (process.argv[2]?.split(',') ?? ['signal', 'update', 'batch']) as Mode[];
+  const modes = (process.argv[2]?.split(',') ?? ['signal', 'update', 'batch', 'batch-update']) as Mode[];
   const h = await setUpRunningHarness({ dynamicConfig: { 'history.maximumSignalsPerExecution': SERVER_SIGNALS_PER_RUN } });
   try {
     const rows = [];

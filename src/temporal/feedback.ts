@@ -1,6 +1,6 @@
 /**
  * Sending feedback to a learner from a client (the CLI, a user's service): checked before it leaves,
- * and sent again while the learner says it is busy.
+ * and sent again while the learner or the server says it is busy.
  *
  * The size check must happen here, not only in the learner: Temporal's worker will not send a
  * workflow task's completion carrying more than 2 MB, and an update's acceptance or rejection carries
@@ -23,8 +23,13 @@ import {
   type FeedbackPayload,
 } from '../contract';
 
-/** gRPC's FAILED_PRECONDITION: the server's answer to updates caught in a failed workflow task. */
-const FAILED_PRECONDITION = 9;
+/**
+ * gRPC codes of update refusals that pass: RESOURCE_EXHAUSTED, the server's limit on updates in flight
+ * per workflow (`history.maxInFlightUpdates`, 10 by default); FAILED_PRECONDITION, updates caught in a
+ * failed workflow task; UNAVAILABLE, updates the server aborted when the run continued as new before
+ * taking them (or a server that is down for a moment).
+ */
+const SERVER_REFUSALS_THAT_PASS = new Set<number>([8, 9, 14]);
 
 export interface SubmitFeedbackOptions {
   /** Largest record in bytes: the task spec's `limits.feedbackBytes`. */
@@ -43,12 +48,12 @@ export function assertFeedbackSize(payload: unknown, maxBytes: number): void {
 
 /**
  * Whether a failed send may succeed unchanged a moment later: the learner refused it as `LearnerBusy`
- * (buffer full, run closing), or the server failed it with the workflow task it was delivered in.
+ * (buffer full, run closing), or the server refused or aborted it for a reason that passes.
  */
 export function isTransientUpdateFailure(err: unknown): boolean {
   if (err instanceof WorkflowUpdateFailedError) return err.cause instanceof ApplicationFailure && err.cause.type === LEARNER_BUSY;
   const cause = (err as { cause?: unknown } | null)?.cause;
-  return isGrpcServiceError(cause) && cause.code === FAILED_PRECONDITION;
+  return isGrpcServiceError(cause) && SERVER_REFUSALS_THAT_PASS.has(cause.code);
 }
 
 /**
