@@ -131,8 +131,8 @@ async function moveActiveBehindTheLearnersBack(to: string, from: string): Promis
 it('refuses an invalid submitFeedback with a field-named error and leaves state untouched', async () => {
   const spec = keywordTask('updates', h.double.baseURL, { triggers: { corrections: 1_000 } });
   const handle = await start(spec);
-  await waitForStatus(handle, (s) => s.activeVersion !== null);
-  const before = await handle.query(statusQuery);
+  // The first per-version snapshot lands on its own schedule: take `before` once it has.
+  const before = await waitForStatus(handle, (s) => s.activeVersion !== null && s.metricsAt !== null);
   // Before the first cycle the status shows an empty list, as documented.
   expect(before.cycles).toEqual([]);
 
