@@ -9,7 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { cycleWorkflowId, feedbackSignal, type LearnerStatus, learnerWorkflowId, optimizeNowUpdate, progressQuery, rolloutWorkflowId } from '../src/contract';
+import { cycleWorkflowId, feedbackSignal, type LearnerStatus, learnerWorkflowId, optimizeNowUpdate, progressQuery, rollbackUpdate, rolloutWorkflowId } from '../src/contract';
 import { learner } from '../src/workflows/learner';
 import { optimizationPipeline } from '../src/workflows/pipeline';
 import { feedbackFor, keywordTask, setUpHarness, waitForStatus, type Harness } from '../test/workflows/harness';
@@ -81,26 +81,53 @@ async function invalidSpec(h: Harness): Promise<void> {
   await save(h, 'learner-invalid-spec', learnerWorkflowId('replay-invalid'));
 }
 
-/** A live canary: the candidate serves 30% of traffic, does better on its arm, and is promoted. */
-async function canary(h: Harness): Promise<void> {
-  const task = 'replay-canary';
+/** A learner with a 30% canary in its spec, asked for a cycle: returns once the canary serves. */
+async function canaryServing(h: Harness, task: string, window: string) {
   const handle = await startLearner(h, task, {
     triggers: { corrections: 1_000 },
     gate: { maxLatencyIncreaseMs: 60_000, rejectLatencyIncreaseMs: 120_000 },
-    canary: { share: 0.3, window: '8s', minSamples: 5 },
+    canary: { share: 0.3, window, minSamples: 5 },
   });
   const baseline = (await waitForStatus(handle, (s) => s.activeVersion !== null)).activeVersion as string;
   await handle.executeUpdate(optimizeNowUpdate, { args: [{ reason: 'record' }] });
-  let routing = await h.store.routing(task);
-  while (routing.canary === null) {
+  for (;;) {
+    const { canary } = await h.store.routing(task);
+    if (canary) return { handle, baseline, candidate: canary.versionId };
     await new Promise((r) => setTimeout(r, 200));
-    routing = await h.store.routing(task);
   }
+}
+
+/** A live canary: the candidate serves 30% of traffic, does better on its arm, and is promoted. */
+async function canary(h: Harness): Promise<void> {
+  const task = 'replay-canary';
+  const { handle, baseline, candidate } = await canaryServing(h, task, '8s');
   await new Promise((r) => setTimeout(r, 1_000));
   for (let i = 0; i < 10; i++) await handle.signal(feedbackSignal, feedbackFor(i, { seed: 1_003, versionId: baseline, confirm: i % 2 === 0 }));
-  for (let i = 0; i < 6; i++) await handle.signal(feedbackSignal, feedbackFor(i, { seed: 1_004, versionId: routing.canary.versionId, confirm: true }));
+  for (let i = 0; i < 6; i++) await handle.signal(feedbackSignal, feedbackFor(i, { seed: 1_004, versionId: candidate, confirm: true }));
   await waitForStatus(handle, cycleDone, 60_000);
   await save(h, 'rollout-canary', rolloutWorkflowId(cycleWorkflowId(learnerWorkflowId(task), 1)));
+  await handle.terminate('recorded');
+}
+
+/** An operator's rollback during a live canary: the learner ends the canary and the cycle reads rolled-back. */
+async function canaryRollback(h: Harness): Promise<void> {
+  const task = 'replay-canary-rollback';
+  const { handle } = await canaryServing(h, task, '1m');
+  await handle.executeUpdate(rollbackUpdate, { args: [{ reason: 'record' }] });
+  await waitForStatus(handle, cycleDone, 60_000);
+  await save(h, 'learner-canary-rollback', learnerWorkflowId(task));
+  await handle.terminate('recorded');
+}
+
+/** An operator's rollback after a promotion: the previous version is restored and the cycle reads rolled-back. */
+async function operatorRollback(h: Harness): Promise<void> {
+  const task = 'replay-operator-rollback';
+  const handle = await startLearner(h, task, { triggers: { corrections: 1_000 }, monitoring: { window: '1s', minSamples: 5, tolerance: 0.1 } });
+  await waitForStatus(handle, (s) => s.activeVersion !== null);
+  await handle.executeUpdate(optimizeNowUpdate, { args: [{ reason: 'record' }] });
+  await waitForStatus(handle, cycleDone, 60_000);
+  await handle.executeUpdate(rollbackUpdate, { args: [{ reason: 'record' }] });
+  await save(h, 'learner-operator-rollback', learnerWorkflowId(task));
   await handle.terminate('recorded');
 }
 
@@ -115,7 +142,7 @@ async function sharded(h: Harness): Promise<void> {
   await handle.terminate('recorded');
 }
 
-const RECORDERS: Record<string, (h: Harness) => Promise<void>> = { promoted, rolledBack, pipeline, invalidSpec, canary, sharded };
+const RECORDERS: Record<string, (h: Harness) => Promise<void>> = { promoted, rolledBack, pipeline, invalidSpec, canary, canaryRollback, sharded, operatorRollback };
 
 async function main(): Promise<void> {
   const names = process.argv.slice(2);

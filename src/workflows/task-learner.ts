@@ -307,8 +307,8 @@ export class TaskLearner {
 
   /**
    * A rollback while this learner's rollout runs a live canary: the candidate leaves the canary (all
-   * traffic back on the active version, which never moved) and is marked rolled back; the rollout is
-   * cancelled and the handler returns once the cycle reads `rolled-back`. Null when no canary runs.
+   * traffic back on the active version, which never moved) and is marked rolled back before the handler
+   * returns; the rollout is cancelled and the cycle then reads `rolled-back`. Null when no canary runs.
    */
   private async rollBackCanary(reason: string): Promise<PointerChange | null> {
     const running = this.running;
@@ -321,7 +321,6 @@ export class TaskLearner {
     running.record.candidateVersion ??= canary.versionId;
     running.rollbackReason = reason;
     running.scope.cancel();
-    await condition(() => this.running !== running);
     return { ...change, canaryRolledBack: canary.versionId };
   }
 

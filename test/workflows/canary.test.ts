@@ -5,7 +5,7 @@
  * rollback) puts everything back.
  */
 import type { WorkflowHandle } from '@temporalio/client';
-import { cycleWorkflowId, feedbackSignal, learnerWorkflowId, optimizeNowUpdate, rollbackUpdate, rolloutWorkflowId, statusQuery } from '../../src/contract';
+import { cycleWorkflowId, feedbackSignal, learnerWorkflowId, optimizeNowUpdate, rollbackUpdate, rolloutWorkflowId } from '../../src/contract';
 import { learner } from '../../src/workflows/learner';
 import { serve } from '../serving/support';
 import { feedbackFor, keywordTask, setUpRunningHarness, waitForStatus, type Harness } from './harness';
@@ -114,8 +114,9 @@ it("an operator's rollback mid-canary ends the canary: all traffic on the active
 
     const change = await handle.executeUpdate(rollbackUpdate, { args: [{ reason: 'users complain about the canary' }] });
     expect(change).toEqual({ active: baseline, previous: null, changed: true, canaryRolledBack: candidate });
-    // The update returns once the rollout has ended: the cycle already reads rolled-back.
-    const status = await handle.query(statusQuery);
+    // The update returns once the canary has ended (the answers below); the cycle then ends as rolled back.
+    expect(await h.store.routing('canary-operator')).toEqual({ active: baseline, canary: null });
+    const status = await waitForStatus(handle, finished, 60_000);
     expect(status.running).toBe(false);
     expect(status.activeVersion).toBe(baseline);
     expect(status.cycles[0]).toMatchObject({ decision: 'rolled-back', reason: 'operator rollback: users complain about the canary', candidateVersion: candidate });
