@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import type { WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { cycleWorkflowId, feedbackSignal, type LearnerStatus, learnerWorkflowId, optimizeNowUpdate, progressQuery, rollbackUpdate, rolloutWorkflowId } from '../src/contract';
+import { submitFeedbackBatch } from '../src/temporal/feedback';
 import { learner } from '../src/workflows/learner';
 import { optimizationPipeline } from '../src/workflows/pipeline';
 import { feedbackFor, keywordTask, setUpHarness, waitForStatus, type Harness } from '../test/workflows/harness';
@@ -142,7 +143,24 @@ async function sharded(h: Harness): Promise<void> {
   await handle.terminate('recorded');
 }
 
-const RECORDERS: Record<string, (h: Harness) => Promise<void>> = { promoted, rolledBack, pipeline, invalidSpec, canary, canaryRollback, sharded, operatorRollback };
+/** Batches by update from senders that never pause: records taken, one malformed, refusals while the run closes, continue-as-new. */
+async function batchUpdates(h: Harness): Promise<void> {
+  const task = 'replay-batch-updates';
+  const handle = await startLearner(h, task, { triggers: { corrections: 1_000 }, limits: { signalsPerRun: 10 } });
+  await waitForStatus(handle, (s) => s.activeVersion !== null);
+  let next = 0;
+  const batch = () => ({ records: Array.from({ length: 20 }, () => ({ ...feedbackFor(next % 1_000, { seed: 1_005 }), predictionId: `batch-${next++}` })) });
+  await submitFeedbackBatch(handle, { records: [...batch().records, { predictionId: 'malformed' } as never] }, { maxBytes: 1_000_000 }).catch(() => undefined);
+  const sender = async () => {
+    for (let i = 0; i < 5; i++) await submitFeedbackBatch(handle, batch(), { maxBytes: 1_000_000, retryDelayMs: 100 });
+  };
+  await Promise.all([sender(), sender(), sender()]);
+  await waitForStatus(handle, (s) => s.generation >= 1, 60_000);
+  await save(h, 'learner-batch-updates', learnerWorkflowId(task), handle.firstExecutionRunId);
+  await handle.terminate('recorded');
+}
+
+const RECORDERS: Record<string, (h: Harness) => Promise<void>> = { promoted, rolledBack, pipeline, invalidSpec, canary, canaryRollback, sharded, operatorRollback, batchUpdates };
 
 async function main(): Promise<void> {
   const names = process.argv.slice(2);
