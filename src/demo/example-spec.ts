@@ -15,6 +15,7 @@ export interface ExamplePlan {
   /** Merged over the shipped sections. */
   triggers?: TaskSpecInput['triggers'];
   monitoring?: TaskSpecInput['monitoring'];
+  gate?: TaskSpecInput['gate'];
   /** Replace the shipped ones (a cheaper optimizer for CI, a shorter canary). */
   canary?: TaskSpecInput['canary'];
   optimizer?: TaskSpecInput['optimizer'];
@@ -42,6 +43,7 @@ export async function prepareExample(specFile: string, dataFile: string, plan: E
     data: { ...base.data, train: splits.train, holdout: splits.holdout },
     triggers: { ...base.triggers, ...plan.triggers },
     monitoring: { ...base.monitoring, ...plan.monitoring },
+    gate: { ...base.gate, ...plan.gate },
     ...(plan.canary && { canary: plan.canary }),
     ...(plan.optimizer && { optimizer: plan.optimizer }),
   };
