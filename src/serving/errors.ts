@@ -16,6 +16,12 @@ export interface ErrorBody {
   error: { code: string; message: string; field?: string };
 }
 
+/** Refusals that pass: nothing was accepted and the same request may succeed after Retry-After. */
+const RETRYABLE: ReadonlyArray<readonly [new (...args: never[]) => Error, string]> = [
+  [TemporalUnavailable, 'temporal_unavailable'],
+  [LearnerBusy, 'learner_busy'],
+];
+
 interface Mapped {
   status: number;
   body: ErrorBody;
@@ -28,11 +34,10 @@ function mapError(err: unknown): Mapped | null {
   if (err instanceof PredictionNotFoundError) return { status: 404, body: { error: { code: 'unknown_prediction', message: e.message, field: err.field } } };
   if (err instanceof UnknownTaskError) return { status: 404, body: { error: { code: 'unknown_task', message: e.message } } };
   if (err instanceof NoActiveVersionError) return { status: 409, body: { error: { code: 'no_active_version', message: e.message } } };
-  if (err instanceof TemporalUnavailable) {
-    return { status: 503, body: { error: { code: 'temporal_unavailable', message: `${e.message}; nothing was accepted, retry later` } }, headers: { 'retry-after': String(RETRY_AFTER_S) } };
-  }
-  if (err instanceof LearnerBusy) {
-    return { status: 503, body: { error: { code: 'learner_busy', message: `${e.message}; nothing was accepted, retry later` } }, headers: { 'retry-after': String(RETRY_AFTER_S) } };
+  for (const [retryable, code] of RETRYABLE) {
+    if (err instanceof retryable) {
+      return { status: 503, body: { error: { code, message: `${e.message}; nothing was accepted, retry later` } }, headers: { 'retry-after': String(RETRY_AFTER_S) } };
+    }
   }
   // Fastify's own errors (body too large, bad JSON, wrong content type) carry their status.
   const status = (err as FastifyError).statusCode;
