@@ -1,7 +1,14 @@
 /** Telling "Temporal is unreachable right now" or "the learner is busy" (retry later: 503) from every other failure. */
+import { CANCELLED, DEADLINE_EXCEEDED, UNAVAILABLE } from '../temporal/grpc-status';
 
-/** gRPC status codes: DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, UNAVAILABLE. */
-const TRANSIENT = new Set<number>([4, 8, 14]);
+/**
+ * gRPC codes that say Temporal did not answer a delivery in time: UNAVAILABLE (no server), and
+ * DEADLINE_EXCEEDED or CANCELLED when the delivery's deadline cut the call (grpc-js reports some calls
+ * cut at the deadline as CANCELLED; nothing else cancels serving's calls). Not RESOURCE_EXHAUSTED nor
+ * FAILED_PRECONDITION: the server answered, refusing updates to a busy learner, which
+ * `isTransientUpdateFailure` (src/temporal/feedback.ts) tells apart as `LearnerBusy`.
+ */
+const UNANSWERED = new Set<number>([UNAVAILABLE, DEADLINE_EXCEEDED, CANCELLED]);
 
 export class TemporalUnavailable extends Error {
   override name = 'TemporalUnavailable';
@@ -17,7 +24,7 @@ export function isTemporalUnavailable(err: unknown): boolean {
   for (let e: unknown = err, depth = 0; e !== null && typeof e === 'object' && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
     if (e instanceof TemporalUnavailable) return true;
     const code = (e as { code?: unknown }).code;
-    if (typeof code === 'number' && TRANSIENT.has(code)) return true;
+    if (typeof code === 'number' && UNANSWERED.has(code)) return true;
   }
   return false;
 }

@@ -22,14 +22,16 @@ import {
   type FeedbackBatchAck,
   type FeedbackPayload,
 } from '../contract';
+import { FAILED_PRECONDITION, RESOURCE_EXHAUSTED, UNAVAILABLE } from './grpc-status';
 
 /**
- * gRPC codes of update refusals that pass: RESOURCE_EXHAUSTED, the server's limit on updates in flight
- * per workflow (`history.maxInFlightUpdates`, 10 by default); FAILED_PRECONDITION, updates caught in a
- * failed workflow task; UNAVAILABLE, updates the server aborted when the run continued as new before
- * taking them (or a server that is down for a moment).
+ * Update refusals by the server that pass, so the same update is sent again: RESOURCE_EXHAUSTED, the
+ * server's limit on updates in flight per workflow (`history.maxInFlightUpdates`, 10 by default);
+ * FAILED_PRECONDITION, updates caught in a failed workflow task; UNAVAILABLE, updates the server aborted
+ * when the run continued as new before taking them (or a server that is down for a moment). Not
+ * DEADLINE_EXCEEDED: that is the caller's own deadline, after which nothing should be sent again.
  */
-const SERVER_REFUSALS_THAT_PASS = new Set<number>([8, 9, 14]);
+const SERVER_REFUSALS_THAT_PASS = new Set<number>([RESOURCE_EXHAUSTED, FAILED_PRECONDITION, UNAVAILABLE]);
 
 export interface SubmitFeedbackOptions {
   /** Largest record in bytes: the task spec's `limits.feedbackBytes`. */
