@@ -28,7 +28,7 @@ export const promptSpecSchema = z.object({
       maxTokens: z.number().int().positive().default(256),
     })
     .prefault({}),
-  /** Contextual calibration of the label scores (absent: the model's own answer; see calibration.ts). */
+  /** Label-bias calibration of the label scores (absent: the model's own answer; see calibration.ts). */
   calibration: calibrationSchema.optional(),
 });
 

@@ -36,8 +36,10 @@ const PLANS: Record<'quick' | 'full', SpamPlan> = {
     triggers: { corrections: 8, minLiveSamples: 5 },
     monitoring: { window: 20_000, minSamples: 5 },
     maxCycles: 3,
-    // No LM calls to optimize (a search takes minutes on a shared CPU): a cycle costs its two held-out evaluations.
-    optimizer: { name: 'LabeledFewShot', config: { k: 4, balanceLabels: true }, seed: 0 },
+    // No search (it takes minutes on a shared CPU): the zero-shot prompt with a calibration fitted on the
+    // training e-mails, one LM call each — the candidate the full run's search can also pick. On the embedded
+    // models demos of whole e-mails make the ranking of spam above ham worse, not better (docs/BENCHMARKS.md).
+    optimizer: { name: 'LabeledFewShot', config: { k: 0, fitCalibration: true }, seed: 0 },
   },
 };
 

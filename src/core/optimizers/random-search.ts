@@ -6,8 +6,10 @@
  */
 import { z } from 'zod';
 import { calibrate } from '../calibration';
+import { calibrateOnExamples } from '../calibration-fit';
 import { evaluate, type EvalUsage } from '../evaluate';
 import { parseOrThrow } from '../errors';
+import type { Completion } from '../lm/types';
 import type { ProgramSpec } from '../program';
 import { createRng } from '../random';
 import type { Example } from '../types';
@@ -40,9 +42,9 @@ export const randomSearchConfigSchema = z.strictObject({
   /** Kkachi's addition: label-balanced demos in every candidate (see BootstrapFewShot). */
   balanceLabels: z.boolean().optional(),
   /**
-   * Kkachi's addition: also score each candidate with contextual calibration (calibration.ts) and keep
-   * whichever variant the valset prefers. Needs an enum output and an LM that reports label
-   * probabilities; elsewhere it adds nothing.
+   * Kkachi's addition: also score each candidate with label-bias calibration — contextual, and batch and
+   * fitted on the trainset rows it does not show (calibration.ts) — and keep whichever variant the valset prefers.
+   * Needs an enum output and an LM that reports label probabilities; elsewhere it adds nothing.
    */
   calibrate: z.boolean().optional(),
 });
@@ -109,7 +111,7 @@ export class BootstrapFewShotWithRandomSearch implements Optimizer<RandomSearchC
       traces += result.traces;
       if (result.usage) addUsage(usage, result.usage);
 
-      const variants = await this.variants(label, result.program, ctx, usage);
+      const variants = await this.variants(label, result.program, ctx, usage, (p) => progress(p.stage, p.done, p.total));
       let score = -Infinity;
       for (const variant of variants) {
         const variantScore = await scoreOnValset(variant.program, ctx, usage, { numThreads, maxErrors, onProgress: (p) => progress('evaluate', p.done, p.total) });
@@ -125,11 +127,17 @@ export class BootstrapFewShotWithRandomSearch implements Optimizer<RandomSearchC
     return { ranked: [...scored].sort((a, b) => b.score - a.score), traces, usage };
   }
 
-  /** A candidate, and its calibrated twin when `calibrate` is on and the task and LM allow it. */
-  private async variants(label: string, program: ProgramSpec, ctx: CompileContext, usage: EvalUsage): Promise<{ label: string; program: ProgramSpec }[]> {
+  /** A candidate, and its calibrated twins when `calibrate` is on and the task and LM allow them. */
+  private async variants(label: string, program: ProgramSpec, ctx: CompileContext, usage: EvalUsage, onProgress: CompileContext['onProgress']): Promise<{ label: string; program: ProgramSpec }[]> {
     if (!this.config.calibrate) return [{ label, program }];
-    const calibrated = await calibrate(program, ctx.lm, { onCompletion: (c) => addUsage(usage, completionUsage(c)) });
-    return calibrated ? [{ label, program }, { label: `${label}+calibrated`, program: calibrated }] : [{ label, program }];
+    const onCompletion = (c: Completion) => addUsage(usage, completionUsage(c));
+    const twins = [{ label: `${label}+calibrated`, program: await calibrate(program, ctx.lm, { onCompletion }) }];
+    // Estimated on the trainset, they may only be judged on other rows: without a valset they would judge themselves.
+    if (ctx.valset) {
+      const onExamples = await calibrateOnExamples(program, ctx.lm, ctx.trainset, { onCompletion, onProgress });
+      twins.push({ label: `${label}+batch`, program: onExamples?.batch }, { label: `${label}+fitted`, program: onExamples?.fitted });
+    }
+    return [{ label, program }, ...twins.filter((t): t is { label: string; program: ProgramSpec } => t.program !== undefined)];
   }
 
   /** The candidate for one DSPy seed; the student's own demos only ever reach the default teacher. */
