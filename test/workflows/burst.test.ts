@@ -39,8 +39,6 @@ afterAll(async () => {
   await h?.stop();
 });
 
-const startWorkerProcess = (): ChildProcess => workers.start();
-
 /** The burst, in sending order: every 101st message is one of the large ones. */
 function burst(task: string): FeedbackPayload[] {
   const large = 'x'.repeat(LARGE_TEXT_BYTES);
@@ -132,16 +130,21 @@ async function expectEveryRecordOnce(task: string, handle: WorkflowHandle, messa
   for (const run of all) expect(run.historySize).toBeLessThan(RUN_HISTORY_BOUND);
 }
 
-function spec(task: string): ReturnType<typeof keywordTask> {
-  // No cycle: this is about ingestion. The limit admits the 800 KB texts.
-  return keywordTask(task, h.double.baseURL, { triggers: { corrections: 100_000_000 }, limits: { feedbackBytes: MAX_FEEDBACK_BYTES, signalsPerRun: SIGNALS_PER_RUN / 2 } });
+/**
+ * A worker process and the task's learner on it, once its baseline is active. No cycle: this is about
+ * ingestion. By default the record limit admits the 800 KB texts.
+ */
+async function startLearner(task: string, feedbackBytes = MAX_FEEDBACK_BYTES): Promise<{ handle: WorkflowHandle; worker: ChildProcess }> {
+  const worker = workers.start();
+  const spec = keywordTask(task, h.double.baseURL, { triggers: { corrections: 100_000_000 }, limits: { feedbackBytes, signalsPerRun: SIGNALS_PER_RUN / 2 } });
+  const handle = await h.env.client.workflow.start(learner, { taskQueue: h.taskQueue, workflowId: learnerWorkflowId(task), args: [spec] });
+  await waitForStatus(handle, (s) => s.activeVersion !== null);
+  return { handle, worker };
 }
 
 it('takes 10,000 signals and 100 of 800 KB at full speed: each record counted once, status answered throughout, history bounded', async () => {
   const task = 'burst';
-  const worker = startWorkerProcess();
-  const handle = await h.env.client.workflow.start(learner, { taskQueue: h.taskQueue, workflowId: learnerWorkflowId(task), args: [spec(task)] });
-  await waitForStatus(handle, (s) => s.activeVersion !== null);
+  const { handle, worker } = await startLearner(task);
   const messages = burst(task);
   const sent = await send(handle, messages);
   console.log(`burst: ${JSON.stringify(sent)}`);
@@ -156,9 +159,8 @@ it('takes 10,000 signals and 100 of 800 KB at full speed: each record counted on
 
 it('loses and double-counts nothing when the worker is SIGKILLed twice during the burst', async () => {
   const task = 'burst-kill';
-  let worker = startWorkerProcess();
-  const handle = await h.env.client.workflow.start(learner, { taskQueue: h.taskQueue, workflowId: learnerWorkflowId(task), args: [spec(task)] });
-  await waitForStatus(handle, (s) => s.activeVersion !== null);
+  const { handle, worker: first } = await startLearner(task);
+  let worker = first;
   const messages = burst(task);
   const killAt = new Set([Math.floor(messages.length / 3), Math.floor((2 * messages.length) / 3)]);
   let kills = 0;
@@ -166,7 +168,7 @@ it('loses and double-counts nothing when the worker is SIGKILLed twice during th
     if (!killAt.has(sent)) return;
     worker.kill('SIGKILL');
     kills += 1;
-    worker = startWorkerProcess();
+    worker = workers.start();
   });
   expect(kills).toBe(2);
   console.log(`burst with kills: ${JSON.stringify(sent)}`);
@@ -178,13 +180,7 @@ it('loses and double-counts nothing when the worker is SIGKILLed twice during th
 
 it('with the default limit, the 800 KB records are rejected and counted as rejected; the rest are stored', async () => {
   const task = 'burst-default-limit';
-  const worker = startWorkerProcess();
-  const handle = await h.env.client.workflow.start(learner, {
-    taskQueue: h.taskQueue,
-    workflowId: learnerWorkflowId(task),
-    args: [keywordTask(task, h.double.baseURL, { triggers: { corrections: 100_000_000 }, limits: { feedbackBytes: DEFAULT_FEEDBACK_BYTES, signalsPerRun: SIGNALS_PER_RUN / 2 } })],
-  });
-  await waitForStatus(handle, (s) => s.activeVersion !== null);
+  const { handle, worker } = await startLearner(task, DEFAULT_FEEDBACK_BYTES);
   const messages = burst(task).slice(0, 1_010);
   const large = messages.filter((m) => m.predictionId.includes('-large-'));
   expect(large).toHaveLength(10);
