@@ -5,44 +5,16 @@
  * rollback) puts everything back.
  */
 import type { WorkflowHandle } from '@temporalio/client';
-import { cycleWorkflowId, feedbackSignal, learnerWorkflowId, optimizeNowUpdate, rollbackUpdate, rolloutWorkflowId } from '../../src/contract';
-import { learner } from '../../src/workflows/learner';
+import { cycleWorkflowId, feedbackSignal, learnerWorkflowId, rollbackUpdate, rolloutWorkflowId } from '../../src/contract';
 import { serve } from '../serving/support';
-import { feedbackFor, keywordTask, setUpRunningHarness, waitForStatus, type Harness } from './harness';
+import { canaryRunning } from './canary-support';
+import { feedbackFor, setUpRunningHarness, waitForStatus, type Harness } from './harness';
 
 let h: Harness;
 beforeAll(async () => {
   h = await setUpRunningHarness();
 }, 60_000);
 afterAll(() => h?.stop());
-
-const CANARY = { share: 0.3, window: 12_000, minSamples: 10 };
-
-/** Starts a learner with a canary in its spec, asks for a cycle, and waits until the canary serves. */
-async function canaryRunning(task: string): Promise<{ handle: WorkflowHandle<typeof learner>; baseline: string; candidate: string }> {
-  const spec = keywordTask(task, h.double.baseURL, {
-    triggers: { corrections: 1_000 },
-    // These tests are about the canary: a loaded machine's latency must not keep the candidate out at the gate.
-    gate: { maxLatencyIncreaseMs: 60_000, rejectLatencyIncreaseMs: 120_000 },
-    canary: CANARY,
-  });
-  const handle = await h.env.client.workflow.start(learner, { taskQueue: h.taskQueue, workflowId: learnerWorkflowId(task), args: [spec] });
-  const baseline = (await waitForStatus(handle, (s) => s.activeVersion !== null)).activeVersion as string;
-  await handle.executeUpdate(optimizeNowUpdate, { args: [{ reason: 'test' }] });
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const { active, canary } = await h.store.routing(task);
-    if (canary) {
-      expect(active).toBe(baseline);
-      expect(canary.share).toBe(CANARY.share);
-      // The rollout measures from just after it set the pointer: let its clock pass before feedback arrives.
-      await new Promise((r) => setTimeout(r, 1_000));
-      return { handle, baseline, candidate: canary.versionId };
-    }
-    if (Date.now() > deadline) throw new Error(`no canary for ${task}: ${JSON.stringify(await h.store.registryHistory(task))}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 /** Feedback on one arm: `right` of `n` answers confirmed, the rest corrected. */
 async function judge(handle: WorkflowHandle, versionId: string, seed: number, n: number, right: number): Promise<void> {
@@ -54,7 +26,7 @@ const canaryMoves = async (task: string) =>
   (await h.store.registryHistory(task)).filter((e) => e.pointer === 'canary').map((e) => ({ to: e.toVersion, reason: e.reason }));
 
 it('rolls back a candidate that does worse live than the active version, and never promotes it', async () => {
-  const { handle, baseline, candidate } = await canaryRunning('canary-worse');
+  const { handle, baseline, candidate } = await canaryRunning(h, 'canary-worse');
   await judge(handle, baseline, 700, 30, 27);
   await judge(handle, candidate, 701, 15, 3);
 
@@ -71,7 +43,7 @@ it('rolls back a candidate that does worse live than the active version, and nev
 }, 120_000);
 
 it('promotes a candidate that does better live to all traffic', async () => {
-  const { handle, baseline, candidate } = await canaryRunning('canary-better');
+  const { handle, baseline, candidate } = await canaryRunning(h, 'canary-better');
   await judge(handle, baseline, 710, 30, 15);
   await judge(handle, candidate, 711, 15, 15);
 
@@ -87,7 +59,7 @@ it('promotes a candidate that does better live to all traffic', async () => {
 }, 120_000);
 
 it('cancelling the rollout mid-canary sends all traffic back to the active version', async () => {
-  const { handle, baseline, candidate } = await canaryRunning('canary-cancel');
+  const { handle, baseline, candidate } = await canaryRunning(h, 'canary-cancel');
   await h.env.client.workflow.getHandle(rolloutWorkflowId(cycleWorkflowId(learnerWorkflowId('canary-cancel'), 1))).cancel();
 
   const done = await waitForStatus(handle, finished, 60_000);
@@ -102,7 +74,7 @@ it('cancelling the rollout mid-canary sends all traffic back to the active versi
 }, 120_000);
 
 it("an operator's rollback mid-canary ends the canary: all traffic on the active version, the candidate rolled back", async () => {
-  const { handle, baseline, candidate } = await canaryRunning('canary-operator');
+  const { handle, baseline, candidate } = await canaryRunning(h, 'canary-operator');
   const served = await serve(h);
   try {
     const keys = Array.from({ length: 60 }, (_, i) => `user-${i}`);
