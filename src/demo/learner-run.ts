@@ -150,9 +150,13 @@ export async function runLearnerDemo(opts: LearnerDemoOptions): Promise<LearnerD
       story.users(simulator.counts, `${status.pendingCorrections}/${(ex.spec.triggers as { corrections?: number } | undefined)?.corrections ?? 3} corrections pending`);
     }
 
-    const learnerStatus = await settle(handle, simulator.counts.sent);
-    story.cycles(learnerStatus);
+    const settled = await settle(handle, simulator.counts.sent);
+    story.cycles(settled);
     await stopLearner(handle, 'demo finished');
+    // A cancelled learner stores what it accepted before it closes (records a busy worker had not stored
+    // yet): the closed run's counters, read by replay, are the final count.
+    const closed = await handle.query(statusQuery).catch(() => settled);
+    const learnerStatus = { ...settled, counters: closed.counters };
     const rows = await learnerRows(store, task, learnerStatus, answered, ex.spec);
     const storeActive = (await store.routing(task)).active;
     return {

@@ -14,7 +14,7 @@
  * written it to history — so the buffer may pass BUFFER_RECORDS / BUFFER_BYTES under a burst; then
  * updates are refused with a retryable `LearnerBusy` error until the flush loop catches up.
  */
-import { ApplicationFailure, condition, log, patched } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, condition, log, patched } from '@temporalio/workflow';
 import type { ZodObject } from 'zod';
 import {
   emptyFeedbackCounters,
@@ -54,6 +54,8 @@ export const CARRY_RECORDS = 500;
 export const CARRY_BYTES = 256 * 1024;
 /** Histories recorded before the carry was re-checked right before continue-as-new hand over whatever was buffered. */
 export const BOUNDED_CARRY_PATCH = 'bounded-carry';
+/** A cancelled learner stores what it accepted (histories recorded before it dropped the buffer and in-flight chunks). */
+export const STORE_ON_CANCEL_PATCH = 'store-accepted-on-cancel';
 
 /** Prediction ids remembered in workflow state; older duplicates are caught by the store. */
 export const RECENT_IDS = 1_000;
@@ -324,7 +326,9 @@ export class FeedbackIntake {
     let active: string | null | undefined;
     const store = async (group: FeedbackRecord[], correcting: boolean): Promise<void> => {
       if (group.length === 0) return;
-      const result = await storeActivities.persistFeedback(this.task, group);
+      // Never cancelled (patched): records taken from the buffer are stored even when the learner is being cancelled.
+      const call = () => storeActivities.persistFeedback(this.task, group);
+      const result = await (patched(STORE_ON_CANCEL_PATCH) ? CancellationScope.nonCancellable(call) : call());
       const c = this.state.counters;
       c.received += result.inserted;
       c.duplicates += result.duplicates;

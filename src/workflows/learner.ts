@@ -6,7 +6,7 @@
  * it or its history reaches its own budget, carrying only small plain-JSON state. State and handlers
  * live in `TaskLearner`.
  */
-import { condition, continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
+import { condition, continueAsNew, isCancellation, setHandler, workflowInfo } from '@temporalio/workflow';
 import {
   feedbackBatchSignal,
   feedbackSignal,
@@ -55,12 +55,18 @@ export async function learner(specInput: unknown, carried?: LearnerState): Promi
   if (!checked) await requireUsableSpec(spec);
   checked = true;
 
-  await entity.ensureActiveVersion();
-  const background = entity.startBackground();
-  for (let trigger = await entity.nextTrigger(); trigger !== null; trigger = await entity.nextTrigger()) {
-    await entity.runCycle(trigger);
+  try {
+    await entity.ensureActiveVersion();
+    const background = entity.startBackground();
+    for (let trigger = await entity.nextTrigger(); trigger !== null; trigger = await entity.nextTrigger()) {
+      await entity.runCycle(trigger);
+    }
+    await entity.stop(background);
+    await entity.readyToHandOver();
+  } catch (err) {
+    // Cancelled: what was acknowledged is stored before the run closes.
+    if (isCancellation(err)) await entity.storeAcceptedOnCancel();
+    throw err;
   }
-  await entity.stop(background);
-  await entity.readyToHandOver();
   return continueAsNew<typeof learner>(specInput, entity.handOver());
 }

@@ -33,7 +33,7 @@ import { parseSignature } from '../core/signature';
 import type { TaskSpec } from '../core/task-spec';
 import { storeActivities } from './activities';
 import { optimizationCycle } from './cycle';
-import { BOUNDED_CARRY_PATCH, emptyIntakeState, FeedbackIntake, type IntakeState } from './feedback';
+import { BOUNDED_CARRY_PATCH, emptyIntakeState, FeedbackIntake, STORE_ON_CANCEL_PATCH, type IntakeState } from './feedback';
 import type { ActiveVersionChange } from './handover';
 import { markProgress } from './search-attributes';
 
@@ -266,6 +266,19 @@ export class TaskLearner {
     }
     upsertMemo({ lastCycle: `cycle ${record.cycle} (${trigger}): ${record.decision} — ${record.reason}` });
     markProgress({ stage: 'listening', activeVersion: this.state.activeVersion });
+  }
+
+  /**
+   * On cancellation: refuse new feedback (closing) and store every record accepted so far — the buffer
+   * and chunks under way — so cancelling a learner never loses acknowledged feedback.
+   */
+  async storeAcceptedOnCancel(): Promise<void> {
+    if (!patched(STORE_ON_CANCEL_PATCH)) return;
+    this.stopping = true;
+    await CancellationScope.nonCancellable(async () => {
+      do await this.intake.flush();
+      while (this.state.intake.buffer.length > 0);
+    });
   }
 
   /** Ends the background loops (the intake flushes one last time). */

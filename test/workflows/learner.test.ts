@@ -5,7 +5,7 @@
  */
 import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { feedbackSignal, INVALID_FEEDBACK, learnerWorkflowId, optimizeNowUpdate, statusQuery, submitFeedbackUpdate } from '../../src/contract';
+import { feedbackSignal, INVALID_FEEDBACK, learnerWorkflowId, optimizeNowUpdate, statusQuery, submitFeedbackBatchUpdate, submitFeedbackUpdate } from '../../src/contract';
 import { createArtifact } from '../../src/core/artifact';
 import { createProgram } from '../../src/core/program';
 import { learner } from '../../src/workflows/learner';
@@ -164,3 +164,19 @@ it('refuses an invalid submitFeedback with a field-named error and leaves state 
   expect(await handle.executeUpdate(optimizeNowUpdate, { args: [{ reason: 'test' }] })).toEqual({ cycle: 1 });
   await handle.terminate('test done');
 });
+
+it('stores every record it acknowledged when it is cancelled, buffered or on its way to the store', async () => {
+  const spec = keywordTask('cancelled', h.double.baseURL, { triggers: { corrections: 1_000 } });
+  const handle = await start(spec);
+  await waitForStatus(handle, (s) => s.activeVersion !== null);
+  // Fewer records than a batch: they wait in the buffer for the flush delay, and the cancel comes first.
+  const records = Array.from({ length: 30 }, (_, i) => feedbackFor(i, { seed: 700 }));
+  const ack = await handle.executeUpdate(submitFeedbackBatchUpdate, { args: [{ records }] });
+  expect(ack).toEqual({ taken: 30, duplicates: 0, rejected: [] });
+  await handle.cancel();
+  expect(await handle.result().catch((err: unknown) => err)).toBeInstanceOf(WorkflowFailedError);
+
+  expect(await h.store.listFeedback('cancelled')).toHaveLength(30);
+  // The closed run answers queries by replay: it counted each record once.
+  expect((await handle.query(statusQuery)).counters).toEqual({ received: 30, corrections: 30, duplicates: 0, rejected: 0 });
+}, 60_000);
