@@ -71,9 +71,13 @@ describe('canary verdict', () => {
     expect(decideCanary(arm('a', 100, 80), arm('c', 30, 22), rule).action).toBe('promote');
   });
 
-  it('rolls back a canary whose p50 latency grows past the reject limit, even with too few records', () => {
+  it('rolls back a canary whose p50 latency grows past the reject limit, with minSamples records on each arm', () => {
     expect(decideCanary(arm('a', 100, 80, 100), arm('c', 30, 29, 250), rule).reason).toBe('canary rolled back: p50 latency +150 ms exceeds 100 ms');
-    expect(decideCanary(arm('a', 5, 4, 100), arm('c', 3, 3, 250), rule).action).toBe('rollback');
+    // On fewer records a p50 is noise: the offline gate's latency check stands.
+    expect(decideCanary(arm('a', 5, 4, 100), arm('c', 3, 3, 250), rule)).toMatchObject({
+      action: 'promote',
+      reason: 'canary promoted without live evidence: 3 records on the canary, 5 on the active version (minSamples 20); p50 latency +150 ms, not judged on so few',
+    });
   });
 
   it('says "without live evidence" when an arm has fewer than minSamples records', () => {

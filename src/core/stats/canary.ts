@@ -1,8 +1,11 @@
 /**
  * The live canary's verdict at the end of its window: the arms saw different requests, so accuracy is
  * compared with an unpaired two-proportion test. The offline gate already asked for a significant
- * improvement; live, the candidate is rolled back when it is significantly worse than the active
- * version or its p50 latency grows past the gate's reject limit, and promoted otherwise. Pure and
+ * improvement and checked latency on its held-out rows; live, the candidate is rolled back when it is
+ * significantly worse than the active version or its p50 latency grows past the gate's reject limit,
+ * and promoted otherwise. Live numbers overrule the gate only with minSamples records on each arm: a
+ * p50 of five requests on a shared CPU can swing by seconds (the QA demo's full run measured a canary
+ * 5.8 s slower live on 6 requests that the gate had measured 3.9 s faster on 100 rows). Pure and
  * import-free beyond ./ (workflow sandbox).
  */
 import { ms, pts, pValueText, settle } from './decision';
@@ -43,8 +46,7 @@ export function decideCanary(active: CanaryArm, canary: CanaryArm, rule: CanaryR
   const evidence = Math.min(active.n, canary.n) >= rule.minSamples;
   if (!evidence) {
     const shortText = `${canary.n} records on the canary, ${active.n} on the active version (minSamples ${rule.minSamples})`;
-    if (slower) return { action: 'rollback', reason: `canary rolled back: ${latencyText} exceeds ${rule.rejectLatencyIncreaseMs} ms; accuracy not tested: ${shortText}`, accuracyDelta: null, pValue: null, p50DeltaMs };
-    return { action: 'promote', reason: `canary promoted without live evidence: ${shortText}; ${latencyText}`, accuracyDelta: null, pValue: null, p50DeltaMs };
+    return { action: 'promote', reason: `canary promoted without live evidence: ${shortText}; ${latencyText}${slower ? ', not judged on so few' : ''}`, accuracyDelta: null, pValue: null, p50DeltaMs };
   }
 
   const test = twoProportionTest({ n: active.n, k: active.correct }, { n: canary.n, k: canary.correct });
