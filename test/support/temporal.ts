@@ -3,12 +3,13 @@
  * port with Kkachi's search attributes, plus a client and a native connection for workers.
  *
  *   const env = await startTemporal({ suggestContinueAsNew: 40 });
- *   const bundle = await bundleWorkflows();          // once per file
+ *   const bundle = await bundleWorkflows();          // once per file (built once per source state)
  *   ...
  *   afterAll(() => env.stop());
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -152,17 +153,45 @@ async function stopProcess(child: ChildProcess): Promise<void> {
 }
 
 /**
- * Bundles src/workflows once (a few seconds); pass the result as `workflowBundle` to every worker.
+ * Bundles src/workflows (webpack: seconds of CPU); pass the result as `workflowBundle` to every worker.
  * `interceptorModules`: workflow interceptors to build in (e.g. tracing's WORKFLOW_TRACING_MODULE);
  * `failureConverterPath`: the workers' data converter's (e.g. encryption's SEALED_FAILURES_PATH).
+ * A bundle is kept in os.tmpdir() under a hash of everything it is built from (every file under src/,
+ * the lock file, the options), so the test files of one run, and the next run, build it once.
  */
 export async function bundleWorkflows(options: { interceptorModules?: string[]; failureConverterPath?: string } = {}): Promise<WorkflowBundleWithSourceMap> {
-  return bundleWorkflowCode({
+  // One name per checkout and options; the rest of the file name says which sources it was built from.
+  const name = createHash('sha256').update(ROOT).update(JSON.stringify(options)).digest('hex').slice(0, 16);
+  const cached = join(BUNDLE_CACHE, `${name}-${sourcesHash()}.js`);
+  try {
+    return { code: readFileSync(cached, 'utf8'), sourceMap: '' };
+  } catch {
+    // not built from these sources yet
+  }
+  const bundle = await bundleWorkflowCode({
     workflowsPath: require.resolve('../../src/workflows'),
     workflowInterceptorModules: options.interceptorModules ?? [],
     failureConverterPath: options.failureConverterPath,
     logger: quietLogger,
   });
+  mkdirSync(BUNDLE_CACHE, { recursive: true });
+  for (const old of readdirSync(BUNDLE_CACHE)) if (old.startsWith(`${name}-`)) rmSync(join(BUNDLE_CACHE, old), { force: true });
+  // Written aside, then renamed: a test file running in parallel never reads half a bundle.
+  const partial = `${cached}.${process.pid}.partial`;
+  writeFileSync(partial, bundle.code);
+  renameSync(partial, cached);
+  return bundle;
+}
+
+const BUNDLE_CACHE = join(tmpdir(), 'kkachi-workflow-bundles');
+
+/** Every file under src/ and the lock file (the packages webpack pulls in), by path and content. */
+function sourcesHash(): string {
+  const hash = createHash('sha256');
+  const files = (dir: string): string[] =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)]));
+  for (const file of [...files(join(ROOT, 'src')).sort(), join(ROOT, 'package-lock.json')]) hash.update(file).update(readFileSync(file));
+  return hash.digest('hex').slice(0, 32);
 }
 
 const noop = (): void => undefined;
