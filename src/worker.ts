@@ -19,7 +19,7 @@ export interface CreateWorkerOptions {
   namespace?: string;
   taskQueue?: string;
   activities: KkachiActivities;
-  /** A prebuilt bundle (tests bundle once per file); default: bundle ./workflows at start. */
+  /** A prebuilt bundle (tests bundle once per file); default: the config's bundle file, else bundle ./workflows at start. */
   workflowBundle?: WorkflowBundleOption;
   /** Activities run at once; LM-bound work is the bottleneck, so keep it small. */
   activityConcurrency?: number;
@@ -40,13 +40,14 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
   const namespace = options.namespace ?? config.namespace;
   const registered = await ensureServerReady(connection, namespace);
   if (registered.length > 0) console.log(`kkachi worker: registered search attributes ${registered.join(', ')} in namespace ${namespace}`);
+  const bundle = options.workflowBundle ?? (config.workflowBundlePath ? { codePath: config.workflowBundlePath } : undefined);
   return Worker.create({
     connection,
     namespace,
     taskQueue: options.taskQueue ?? config.taskQueue,
     activities: options.activities,
     dataConverter: options.dataConverter ?? config.dataConverter,
-    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
+    ...(bundle ? { workflowBundle: bundle } : { workflowsPath: require.resolve('./workflows') }),
     maxConcurrentActivityTaskExecutions: options.activityConcurrency ?? config.activityConcurrency,
     plugins: options.plugins ?? [],
   });

@@ -21,6 +21,12 @@ export interface TemporalConfig {
   taskQueue: string;
   /** `KKACHI_ACTIVITY_CONCURRENCY`: activities one worker runs at once (LM calls are the bottleneck). */
   activityConcurrency: number;
+  /**
+   * `KKACHI_WORKFLOW_BUNDLE`: a workflow bundle built ahead with `bundleWorkflowCode`, so the worker
+   * starts without webpacking src/workflows (seconds of CPU); it must hold any workflow interceptors
+   * the worker uses (tracing's). Unset: the worker bundles at start.
+   */
+  workflowBundlePath?: string;
   /** Everything a connection needs: address, TLS, API key, gRPC metadata. */
   connection: NativeConnectionOptions & { address: string };
   /** Payload (and failure message) encryption when `KKACHI_ENCRYPTION_KEY` is set; the same for the worker and every client. */
@@ -33,6 +39,7 @@ const envSchema = z.object({
   TEMPORAL_ADDRESS: z.string().regex(/^[^\s:]+:\d+$/, 'expected host:port').optional(),
   KKACHI_TASK_QUEUE: z.string().min(1).default(DEFAULT_TASK_QUEUE),
   KKACHI_ACTIVITY_CONCURRENCY: z.coerce.number().int().positive().default(4),
+  KKACHI_WORKFLOW_BUNDLE: z.string().min(1).optional(),
 });
 
 /** Reads the config; a bad value throws an error naming the variable (or the profile). */
@@ -62,6 +69,7 @@ export function temporalConfig(env: NodeJS.ProcessEnv = process.env): TemporalCo
     namespace: profile.namespace || 'default',
     taskQueue: parsed.data.KKACHI_TASK_QUEUE,
     activityConcurrency: parsed.data.KKACHI_ACTIVITY_CONCURRENCY,
+    ...(parsed.data.KKACHI_WORKFLOW_BUNDLE ? { workflowBundlePath: parsed.data.KKACHI_WORKFLOW_BUNDLE } : {}),
     connection: { ...profile.connectionOptions, address },
     dataConverter: encryptingDataConverter(keys),
   };

@@ -21,6 +21,13 @@ it('defaults to a local dev server with no TLS and no encryption', () => {
   expect(config).toMatchObject({ address: '127.0.0.1:7233', namespace: 'default', taskQueue: 'kkachi', activityConcurrency: 4 });
   expect(config.connection.address).toBe('127.0.0.1:7233');
   expect(config.connection.apiKey).toBeUndefined();
+  expect(config.workflowBundlePath).toBeUndefined();
+});
+
+it('takes a workflow bundle built ahead from KKACHI_WORKFLOW_BUNDLE (empty means unset)', () => {
+  const missing = join(dir, 'missing.toml');
+  expect(temporalConfig({ TEMPORAL_CONFIG_FILE: missing, KKACHI_WORKFLOW_BUNDLE: '/srv/kkachi/workflow-bundle.js' }).workflowBundlePath).toBe('/srv/kkachi/workflow-bundle.js');
+  expect(temporalConfig({ TEMPORAL_CONFIG_FILE: missing, KKACHI_WORKFLOW_BUNDLE: '' }).workflowBundlePath).toBeUndefined();
 });
 
 it('reads a profile from the config file (Temporal Cloud: API key and TLS), and the environment overrides it', () => {

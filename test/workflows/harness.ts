@@ -4,7 +4,7 @@
  * program guesses; demos that share the query's keyword make it right, so optimizing really helps).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
@@ -158,11 +158,14 @@ export async function waitForStatus(
 }
 
 /**
- * `node src/worker.ts` in its own process (transpiled on the fly) with this harness's server, queue
- * and KKACHI_HOME; `env` adds or overrides variables. Its output is printed if it dies unexpectedly.
+ * `node src/worker.ts` in its own process (transpiled on the fly) with this harness's server, queue,
+ * KKACHI_HOME and workflow bundle (a file, so it does not webpack its own); `env` adds or overrides
+ * variables. Its output is printed if it dies unexpectedly.
  */
 export function spawnWorkerProcess(h: Harness, env: NodeJS.ProcessEnv = {}): ChildProcess {
   const root = resolve(__dirname, '../..');
+  const bundlePath = join(h.dir, 'workflow-bundle.js');
+  if (!existsSync(bundlePath)) writeFileSync(bundlePath, h.bundle.code);
   const child = spawn(process.execPath, ['-r', join(__dirname, 'register-ts.js'), join(root, 'src/worker.ts')], {
     cwd: root,
     env: {
@@ -172,6 +175,7 @@ export function spawnWorkerProcess(h: Harness, env: NodeJS.ProcessEnv = {}): Chi
       KKACHI_TASK_QUEUE: h.taskQueue,
       KKACHI_HOME: h.dir,
       KKACHI_ACTIVITY_CONCURRENCY: '4',
+      KKACHI_WORKFLOW_BUNDLE: bundlePath,
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
