@@ -9,14 +9,8 @@ import { createProgram } from '../../src/core/program';
 import { openStore } from '../../src/store';
 import { BACKENDS, useBackend } from '../support/stores';
 
-/** Loads the TypeScript store (transpile-only), then for each `go` message races once at the given instant. */
+/** Loads the TypeScript store (transpile-only, register-ts.js), then for each `go` message races once at the given instant. */
 const RACER = `
-const fs = require('node:fs');
-const ts = require(process.env.RACER_TYPESCRIPT);
-require.extensions['.ts'] = (m, file) => m._compile(
-  ts.transpileModule(fs.readFileSync(file, 'utf8'), { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true } }).outputText,
-  file,
-);
 const { openStore } = require(process.env.RACER_STORE);
 openStore(process.env.RACER_LOCATION).then((store) => {
   process.on('message', async (m) => {
@@ -34,8 +28,8 @@ const ROUNDS = 5;
 
 function racer(location: string): ChildProcess {
   return fork('-e', [RACER], {
-    execArgv: [],
-    env: { ...process.env, RACER_TYPESCRIPT: require.resolve('typescript'), RACER_STORE: resolve(__dirname, '../../src/store/index.ts'), RACER_LOCATION: location },
+    execArgv: ['-r', resolve(__dirname, '../workflows/register-ts.js')],
+    env: { ...process.env, RACER_STORE: resolve(__dirname, '../../src/store/index.ts'), RACER_LOCATION: location },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
 }
