@@ -7,7 +7,6 @@
  * latency of a test prediction (KNN's per-request demos cannot reuse a shared prompt prefix).
  * Run: see docs/BENCHMARKS.md ("Optimizers on small models").
  */
-import { existsSync, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import { evaluate, type EvalReport } from '../src/core/evaluate';
 import { createLocalLM } from '../src/core/lm/local';
@@ -20,57 +19,7 @@ import { createProgram, type ProgramSpec } from '../src/core/program';
 import { createRng } from '../src/core/random';
 import { classificationSummary } from '../src/core/stats/classification';
 import type { Example } from '../src/core/types';
-
-interface DataSet {
-  name: string;
-  signature: string;
-  labels: string[];
-  rows: Example[];
-  /** An input field naming each row's domain: the set also gets the Routing rows. */
-  routeField?: string;
-}
-
-const arg = (name: string, fallback: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? (process.argv[i + 1] as string) : fallback;
-};
-
-const SENTENCE_SOURCES = ['amazon', 'imdb', 'yelp'] as const;
-type SentenceSource = (typeof SENTENCE_SOURCES)[number];
-
-/** One of npm sentiment's UCI Sentiment Labelled Sentences files (1,000 sentences, CC BY 4.0). */
-function sentenceRows(source: SentenceSource): Example[] {
-  const raw = JSON.parse(readFileSync(require.resolve(`sentiment/test/fixtures/${source}.json`), 'utf8')) as { text: string; class: number | null }[];
-  return raw
-    .filter((r) => r.text.trim() !== '' && r.class !== null)
-    .map((r, i) => ({ id: `${source}-${i}`, inputs: { text: r.text.trim() }, outputs: { sentiment: r.class === 1 ? 'positive' : 'negative' } }));
-}
-
-function sentences(source: SentenceSource): DataSet {
-  return { name: `${source} sentences (2-class, npm sentiment@5.0.2)`, signature: 'text -> sentiment: positive|negative', labels: ['positive', 'negative'], rows: sentenceRows(source) };
-}
-
-/** All three sentence files, each row tagged with its source: a domain field to route by. */
-function bySource(): DataSet {
-  const rows = SENTENCE_SOURCES.flatMap((source) => sentenceRows(source).map((e) => ({ ...e, inputs: { source, text: e.inputs.text as string } })));
-  return { name: 'amazon + imdb + yelp sentences, source field', signature: 'source, text -> sentiment: positive|negative', labels: ['positive', 'negative'], rows, routeField: 'source' };
-}
-
-function tweets(): DataSet | undefined {
-  const path = arg('tweets', '../shared/data/tweeteval-sentiment-val.jsonl');
-  if (!existsSync(path)) {
-    console.error(`${path} is absent: the tweet rows are skipped (--tweets PATH)`);
-    return undefined;
-  }
-  const rows = readFileSync(path, 'utf8')
-    .trim()
-    .split('\n')
-    .map((line, i) => {
-      const r = JSON.parse(line) as { text: string; label: string };
-      return { id: `tweet-${i}`, inputs: { text: r.text }, outputs: { sentiment: r.label } };
-    });
-  return { name: 'TweetEval sentiment (3-class)', signature: 'text -> sentiment: negative|neutral|positive', labels: ['negative', 'neutral', 'positive'], rows };
-}
+import { arg, bySource, sentences, tweets, type DataSet } from './datasets';
 
 /** macro-F1, accuracy, and the largest answer share ÷ true share over the labels. */
 function scoreOf(report: EvalReport, set: readonly Example[], labels: string[]) {

@@ -2,9 +2,10 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { parseSignature } from '../core/signature';
 import type { EvalReport } from '../core/evaluate';
+import { labelKey, labelRecall } from '../core/stats/classification';
 import { compareReports, measureRow } from '../core/stats/compare';
 import { decide } from '../core/stats/decision';
-import { defaultMeasure, resolveMeasure } from '../core/stats/measures';
+import { defaultMeasure, labelPairs, resolveMeasure, type MeasureRow } from '../core/stats/measures';
 import { parseTaskSpec, type TaskSpec } from '../core/task-spec';
 import type { Deps } from './deps';
 import { notFound } from './failures';
@@ -30,14 +31,25 @@ export function gateMeasure(spec: TaskSpec) {
 /**
  * A report's value on the measure the spec names: what random search ranks its candidates by, so a
  * lopsided candidate loses there as it would at the gate. Where the measure is undefined on a small
- * valset (no example of the recall label), the mean metric score stands in.
+ * valset (no example of the recall label), the mean metric score stands in. A candidate under the
+ * spec's recall floor is one the gate would refuse: it ranks below every candidate that meets the
+ * floor (measures lie in [0, 1], so 1 is taken off), and among such candidates by its measure.
  */
 export function measureScore(spec: TaskSpec): (report: EvalReport) => number {
   const { measure, field } = gateMeasure(spec);
+  const floor = spec.gate.recallFloor;
   return (report) => {
-    const value = measure.value(report.rows.map((r) => measureRow(r, field)));
-    return Number.isFinite(value) ? value : report.meanScore;
+    const rows = report.rows.map((r) => measureRow(r, field));
+    const value = measure.value(rows);
+    const score = Number.isFinite(value) ? value : report.meanScore;
+    return floor && underFloor(rows, floor) ? score - 1 : score;
   };
+}
+
+/** Whether the rows' recall of the floor's label is under it; false when no row has that gold label (nothing to judge). */
+function underFloor(rows: readonly MeasureRow[], floor: { label: string; min: number }): boolean {
+  const pairs = labelPairs(rows);
+  return pairs.some((p) => labelKey(p.gold) === labelKey(floor.label)) && labelRecall(pairs, floor.label) < floor.min;
 }
 
 export function gateActivities({ store }: Deps): Pick<KkachiActivities, 'compare'> {

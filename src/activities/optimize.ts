@@ -62,8 +62,8 @@ export function optimizeActivities({ store, cacheDir, modelsDir, heartbeatInterv
               valset: snapshot.val.length > 0 ? snapshot.val : undefined,
               lm,
               metric,
-              // Only a measure the spec names changes the ranking; otherwise DSPy's mean metric score.
-              ...(spec.gate.measure && { score: measureScore(spec) }),
+              // Only a measure or a recall floor the spec names changes the ranking; otherwise DSPy's mean metric score.
+              ...((spec.gate.measure || spec.gate.recallFloor) && { score: measureScore(spec) }),
               seed: spec.optimizer.seed,
               onProgress: ({ stage, done, total }: OptimizeProgress) => {
                 checkpoint = { stage, done, total };

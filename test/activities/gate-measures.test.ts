@@ -81,4 +81,13 @@ it("random search's ranking score is the spec's measure over a valset report", (
   // Recall of a label the valset lacks is undefined: the mean metric score stands in.
   const noPositive = report([['negative', 'negative']]);
   expect(measureScore(keywordSpec('http://unused', { gate: { measure: { name: 'recall', label: 'positive' } } }))(noPositive)).toBe(0.75);
+
+  // Under the recall floor the gate would refuse it: it ranks below a worse candidate that meets the floor.
+  const withFloor = measureScore(keywordSpec('http://unused', { gate: { measure: { name: 'macro_f1' }, recallFloor: { label: 'positive', min: 0.5 } } }));
+  const meetsFloor = report([['positive', 'positive'], ['negative', 'positive'], ['negative', 'positive'], ['negative', 'negative']]);
+  expect(withFloor(lopsided)).toBeCloseTo(3 / 7 - 1, 12);
+  expect(withFloor(meetsFloor)).toBeGreaterThan(withFloor(lopsided));
+  expect(withFloor(meetsFloor)).toBeCloseTo(0.5, 12);
+  // No gold example of the floor's label: nothing to judge, the measure alone ranks.
+  expect(withFloor(noPositive)).toBe(measureScore(keywordSpec('http://unused', { gate: { measure: { name: 'macro_f1' } } }))(noPositive));
 });

@@ -5,8 +5,9 @@
  * The recommendation is a random search, because its candidates include the zero-shot program: ranked
  * on the validation split by the gate's own measure (macro-F1 for a classification gate that asks
  * for it), it only moves away from zero-shot when the move measures better there. For classification
- * it adds label-balanced demos and a calibrated twin of each candidate (used only where the LM can
- * report label probabilities) — the two fixes for the label bias small models take from a prompt.
+ * it adds label-balanced demos and calibrated twins of each candidate — contextual, batch and fitted
+ * (used only where the LM can report label probabilities) — the fixes for the label bias small models
+ * take from a prompt.
  * Few demos and few candidates keep prompts short and a cycle affordable on the embedded model.
  * docs/BENCHMARKS.md ("The recommended default: what backs it") lists every measurement: above
  * zero-shot on all five sets, level with BootstrapFewShot within noise on four and behind it on one, at
