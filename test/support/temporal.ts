@@ -99,7 +99,8 @@ export async function startTemporal(options: StartTemporalOptions = {}): Promise
       async stop() {
         await nativeConnection.close();
         await connection.close();
-        await stopProcess(server);
+        // Its database is deleted next: a graceful shutdown (~1.4 s) would only delay the next test file.
+        await stopProcess(server, 'SIGKILL');
         rmSync(dir, { recursive: true, force: true });
       },
     };
@@ -143,10 +144,10 @@ async function connectWhenReady(address: string, server: ChildProcess, stderr: (
   throw new Error(`temporal dev server on ${address} did not become ready: ${String(lastError)} ${stderr()}`);
 }
 
-async function stopProcess(child: ChildProcess): Promise<void> {
+async function stopProcess(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
+  child.kill(signal);
   const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
   await exited;
   clearTimeout(timer);
