@@ -1,23 +1,30 @@
 /**
  * The same program on the same rows scores the same wherever it runs: fresh, right after another
- * program, and after an optimizer's calls. The embedded model keeps the evaluated prompt prefix
- * between calls; if the tokens already in the sequence changed how the rest is computed (batch
- * shapes), greedy answers would depend on what ran before — and an A/B gate's baseline with them.
- * The flip issue 11 reported (Gemma 3 270M, 32 of 300 rows) did not reproduce with this runtime: on 100
- * Amazon rows a zero-shot program gave the same answers fresh, after a program sharing its instructions,
- * after one with other instructions, after BootstrapFewShot and in reverse order (0 flips each,
- * 2026-12-01), and a QA cycle's stored gate rows (24) matched a fresh evaluation. llama.cpp's CPU kernels
- * compute each token's row alone, so the batch a token was evaluated in does not change its values here;
- * this test guards that. (With `swaFullCache` off it still passes: these prompts fit Gemma's 512-token
- * sliding window.)
+ * program, after an optimizer's calls, and right after itself. The embedded model keeps the evaluated
+ * prompt prefix between calls, so what a sequence held before decides which tokens are evaluated and
+ * in which batches — and llama.cpp's CPU kernels give a token slightly different numbers by the batch it
+ * is in (a repacked quantized matmul takes rows four at a time, the rest one by one). The runtime
+ * therefore evaluates prompts in chunks aligned to fixed positions (EVALUATION_CHUNK in
+ * local-runtime.ts). Measured 2026-12-02 on Gemma 3 270M (2 shared cores):
+ * - Short prompts (the first two tests, 24 Amazon reviews) pass with and without the aligned chunks: a
+ *   greedy label or 24 tokens of text survive the difference, so they cannot catch it.
+ * - The long-prompt test (spam e-mails after a ~950-token demo prefix, ~1,260 tokens a prompt, past
+ *   Gemma's 512-token sliding window) compares each label's log-probability, exactly. Without the aligned
+ *   chunks it fails (log-probabilities off by up to 0.23 after another program or right after the same
+ *   prompt); with `swaFullCache` off it fails (all 4 rows off right after themselves: the sliding-window
+ *   cache then holds ~1,280 cells, so a longer prompt overwrites cells a reused prefix still needs); with
+ *   prompts of 700–1,100 tokens `swaFullCache` off went unnoticed, hence the length. In a free-text run of this kind 1 of 6 summaries changed words without
+ *   the chunks. The chunks hold only with one sequence per context (the default): node-llama-cpp
+ *   batches several sequences' tokens together.
  */
 import { readFileSync } from 'node:fs';
+import { loadSpamCorpus } from '../../src/demo/spam-data';
 import { evaluate, type EvalRow } from '../../src/core/evaluate';
 import { modelsDir } from '../../src/models/location';
 import { DEFAULT_MODEL, type ModelName } from '../../src/core/lm/catalogue';
 import { createLocalLM } from '../../src/core/lm/local';
 import { disposeLocalRuntimes } from '../../src/core/lm/local-runtime';
-import type { LM } from '../../src/core/lm/types';
+import type { ChatMessage, CompletionOptions, LM } from '../../src/core/lm/types';
 import { labelAccuracy } from '../../src/core/metrics';
 import { BootstrapFewShot } from '../../src/core/optimizers';
 import { createProgram } from '../../src/core/program';
@@ -51,6 +58,44 @@ const summarizeOther = createProgram('text -> summary', 'Summarize the product r
 const anyText = () => ({ score: 1, passed: true });
 const answers = (rs: readonly EvalRow[]) => rs.map((r) => [r.id, r.raw, r.outputs?.sentiment ?? null]);
 
+/**
+ * Long prompts: e-mails after a demo prefix of ~950 tokens (two long e-mails, one short), so each call
+ * reuses a prefix longer than Gemma's 512-token sliding window. Short and long e-mails alternate, so
+ * what a sequence holds beyond the shared prefix varies call to call.
+ */
+const SPAM_SIGNATURE = 'email -> label: spam|ham';
+const SPAM_INSTRUCTIONS = 'Is this e-mail spam (unsolicited bulk mail) or ham (mail the recipient wants)?';
+const LONG_EMAIL_CHARS = 1600;
+async function longPromptCase() {
+  const emails = (await loadSpamCorpus(LONG_EMAIL_CHARS)).map((r): Example => ({ id: r.id, inputs: { email: r.email }, outputs: { label: r.label } }));
+  const short = emails.filter((e) => String(e.inputs.email).length < 400);
+  const long = emails.filter((e) => String(e.inputs.email).length >= LONG_EMAIL_CHARS - 100);
+  const demos = (from: number) => [long[from], long[from + 1], short[from]].map((e) => ({ inputs: (e as Example).inputs, outputs: (e as Example).outputs }));
+  return {
+    rows: [short[0], long[0], short[50], long[40]] as Example[],
+    program: createProgram(SPAM_SIGNATURE, SPAM_INSTRUCTIONS, { adapter: 'completion', demos: demos(200) }),
+    // Same instructions, other demos: it shares only the instructions with `program`.
+    other: createProgram(SPAM_SIGNATURE, SPAM_INSTRUCTIONS, { adapter: 'completion', demos: demos(300) }),
+  };
+}
+
+/**
+ * The embedded LM asked for each label's log-probability on every call, recorded per prompt: a greedy
+ * label survives small differences in the model's numbers, its log-probability does not.
+ */
+function scoringLabels(inner: LM): { lm: LM; logProbs: Map<string, number[]> } {
+  const logProbs = new Map<string, number[]>();
+  const lm: LM = {
+    id: inner.id,
+    async complete(messages: ChatMessage[], options: CompletionOptions = {}) {
+      const completion = await inner.complete(messages, { ...options, scoreChoices: true });
+      logProbs.set(JSON.stringify(messages), completion.choiceLogProbs ?? []);
+      return completion;
+    },
+  };
+  return { lm, logProbs };
+}
+
 // Both catalogue models: the issue's flip was reported on the default one (Gemma 3 270M, sliding-window attention).
 for (const model of [TEST_MODEL as ModelName, DEFAULT_MODEL]) {
   describeWithModel(`deterministic evaluation on the embedded model (${model})`, () => {
@@ -82,6 +127,27 @@ for (const model of [TEST_MODEL as ModelName, DEFAULT_MODEL]) {
       const reversed = await evaluate(summarize, [...devset].reverse(), { lm, metric: anyText });
       expect(texts(afterOther.rows)).toEqual(texts(fresh.rows));
       expect(texts(reversed.rows).reverse()).toEqual(texts(fresh.rows));
+    }, 300_000);
+
+    it('scores prompts longer than the sliding window identically fresh, after another program and right after themselves', async () => {
+      const { rows: emailRows, program, other } = await longPromptCase();
+      const spamMetric = labelAccuracy('label');
+      const run = async (p: typeof program, rs: Example[]) => {
+        const scoring = scoringLabels(lm);
+        const report = await evaluate(p, rs, { lm: scoring.lm, metric: spamMetric });
+        return { rows: report.rows.map((r) => [r.id, r.raw]), logProbs: [...scoring.logProbs.entries()].sort(), promptTokens: report.usage.promptTokens / rs.length };
+      };
+      const fresh = await run(program, emailRows);
+      await run(other, emailRows);
+      const afterOther = await run(program, emailRows);
+      // Each row right after itself: the sequence holds its whole prompt, so the least is evaluated again.
+      const repeated = await run(program, emailRows.flatMap((row) => [row, { ...row, id: `${row.id}#again` }]));
+
+      expect(fresh.promptTokens).toBeGreaterThan(1000);
+      expect(afterOther).toEqual(fresh);
+      expect(repeated.promptTokens).toBe(fresh.promptTokens);
+      expect(repeated.logProbs).toEqual(fresh.logProbs);
+      expect(repeated.rows.filter((_, i) => i % 2 === 1).map(([id, raw]) => [id?.replace(/#again$/, ''), raw])).toEqual(fresh.rows);
     }, 300_000);
   }, model);
 }

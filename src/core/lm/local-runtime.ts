@@ -145,13 +145,33 @@ export function sharedPrefixLength(a: readonly Token[], b: readonly Token[]): nu
 }
 
 /**
- * Erases whatever the sequence holds beyond the longest prefix it shares with `tokens` and returns
- * the tokens still to evaluate — at least one, because the last prompt token must produce logits.
+ * Tokens per evaluation chunk. llama.cpp's CPU kernels give a token slightly different values depending
+ * on the batch it is evaluated in — its size and its place in it (a repacked quantized matmul takes rows
+ * four at a time and the rest one by one) — and a greedy answer can flip on that. So a prompt is evaluated
+ * in chunks that start at multiples of this size, and a cached prefix is reused only up to such a
+ * boundary: every position is computed in the same batch whatever the sequence held before (issue 11).
+ * Reuse costs at most this many tokens again per call; smaller chunks cost more decode calls.
+ */
+export const EVALUATION_CHUNK = 64;
+
+/** How many leading tokens of each sequence were evaluated in whole aligned chunks (generated tokens never are). */
+const alignedTokens = new WeakMap<LlamaContextSequence, number>();
+
+/**
+ * Brings the sequence to the prompt `tokens` in aligned chunks: keeps the longest cached prefix that
+ * ends on a chunk boundary and was evaluated in whole chunks, evaluates the prompt's whole chunks after
+ * it, and returns the last chunk (at least one token), which the caller evaluates to get the logits.
  */
 export async function alignSequence(sequence: LlamaContextSequence, tokens: readonly Token[]): Promise<Token[]> {
-  const keep = Math.min(sharedPrefixLength(sequence.contextTokens, tokens), tokens.length - 1);
+  const reusable = Math.min(sharedPrefixLength(sequence.contextTokens, tokens), alignedTokens.get(sequence) ?? 0, tokens.length - 1);
+  const keep = reusable - (reusable % EVALUATION_CHUNK);
   if (keep < sequence.nextTokenIndex) {
     await sequence.eraseContextTokenRanges([{ start: keep, end: sequence.nextTokenIndex }]);
   }
-  return tokens.slice(sequence.nextTokenIndex);
+  const lastChunk = tokens.length - 1 - ((tokens.length - 1) % EVALUATION_CHUNK);
+  for (let start = keep; start < lastChunk; start += EVALUATION_CHUNK) {
+    await sequence.evaluateWithoutGeneratingNewTokens(tokens.slice(start, start + EVALUATION_CHUNK));
+  }
+  alignedTokens.set(sequence, lastChunk);
+  return tokens.slice(lastChunk);
 }
