@@ -83,7 +83,8 @@ export async function setUpRunningHarness(options: StartTemporalOptions = {}, de
   };
 }
 
-const inline = (examples: Example[]) => ({ examples: examples.map(({ id, inputs, outputs }) => ({ id, inputs, outputs })) });
+/** Examples as an inline data reference of a task spec. */
+export const inline = (examples: Example[]) => ({ examples: examples.map(({ id, inputs, outputs }) => ({ id, inputs, outputs })) });
 const TRAIN = makeExamples(30, 1);
 /** The learner refuses a holdout that shares examples with train: drop the one review both seeds happen to write. */
 const HOLDOUT = makeExamples(40, 2).filter((e) => !TRAIN.some((t) => t.inputs.text === e.inputs.text));
