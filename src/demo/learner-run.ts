@@ -24,7 +24,13 @@ import { BarSlot, type DemoEvents } from './stages';
 const POLL_MS = 500;
 /** How long the end waits for the learner to store the last feedback the users sent. */
 const SETTLE_MS = 30_000;
-const CANCEL_GRACE_MS = 15_000;
+/**
+ * How long a cancelled learner may take to close before it is terminated. It stores what it accepted
+ * first, and with the demo's one activity slot that waits for the cancelled cycle's LM activity to
+ * notice (its next heartbeat) and return: 15 s was too short on a loaded machine (the QA full run lost
+ * its last record to the terminate).
+ */
+const CANCEL_GRACE_MS = 120_000;
 
 /** One example's run: its spec, its users and when its story is told. */
 export interface LearnerExample {
