@@ -37,8 +37,8 @@ describeWithModel('contextual calibration (real GGUF model, real sentences)', ()
     const test = createRng(1).sample(sentences.filter((e) => !pool.includes(e)), 40);
     const by = (label: string) => pool.filter((e) => e.outputs.sentiment === label);
     const [neg, pos] = [by('negative'), by('positive')];
-    // The positive demo last: SmolLM2 then leans positive by 6 of 40 answers, which calibration takes back
-    // to 3; in the order negative, negative, positive, negative it leaned by 3 and a 1-answer change
+    // The positive demo last: SmolLM2 then leans positive by 6–7 of 40 answers, which calibration takes
+    // back to 3; in the order negative, negative, positive, negative it leaned by 3 and a 1-answer change
     // in the model's numbers decided the test (measured 2026-12-02).
     const demos = [neg[0], neg[1], neg[2], pos[0]].map((e) => ({ inputs: (e as Example).inputs, outputs: (e as Example).outputs }));
     const program = createProgram('text -> sentiment: positive|negative', '', { adapter: 'completion', demos });

@@ -150,9 +150,10 @@ export function sharedPrefixLength(a: readonly Token[], b: readonly Token[]): nu
  * four at a time and the rest one by one) — and a greedy answer can flip on that. So a prompt is evaluated
  * in chunks that start at multiples of this size, and a cached prefix is reused only up to such a
  * boundary: every position is computed in the same batch whatever the sequence held before (issue 11).
- * Reuse costs at most this many tokens again per call; smaller chunks cost more decode calls.
+ * Reuse costs up to this many tokens again per call, larger chunks more: 64 made an 8-shot SmolLM2
+ * evaluation ~2.5x slower, 16 costs 3–50% per example (docs/BENCHMARKS.md); fewer means more decodes.
  */
-export const EVALUATION_CHUNK = 64;
+export const EVALUATION_CHUNK = 16;
 
 /** How many leading tokens of each sequence were evaluated in whole aligned chunks (generated tokens never are). */
 const alignedTokens = new WeakMap<LlamaContextSequence, number>();
