@@ -160,7 +160,18 @@ async function batchUpdates(h: Harness): Promise<void> {
   await handle.terminate('recorded');
 }
 
-const RECORDERS: Record<string, (h: Harness) => Promise<void>> = { promoted, rolledBack, pipeline, invalidSpec, canary, canaryRollback, sharded, operatorRollback, batchUpdates };
+/** A learner cancelled with acknowledged feedback still buffered stores it before it closes. */
+async function cancelled(h: Harness): Promise<void> {
+  const task = 'replay-cancelled';
+  const handle = await startLearner(h, task, { triggers: { corrections: 1_000 } });
+  await waitForStatus(handle, (s) => s.activeVersion !== null);
+  await submitFeedbackBatch(handle, { records: Array.from({ length: 12 }, (_, i) => feedbackFor(i, { seed: 1_006 })) }, { maxBytes: 1_000_000 });
+  await handle.cancel();
+  await handle.result().catch(() => undefined);
+  await save(h, 'learner-cancelled', learnerWorkflowId(task), handle.firstExecutionRunId);
+}
+
+const RECORDERS: Record<string, (h: Harness) => Promise<void>> = { promoted, rolledBack, pipeline, invalidSpec, canary, canaryRollback, sharded, operatorRollback, batchUpdates, cancelled };
 
 async function main(): Promise<void> {
   const names = process.argv.slice(2);
