@@ -33,7 +33,7 @@ function macroF1Of(rows: readonly ScoredRow[], labels: readonly string[], offset
  * Offsets (the first label's fixed at 0) that maximise macro-F1 over the rows, by coordinate ascent:
  * for one label the answers change only where its offset crosses a row's margin, so trying the
  * midpoints between sorted margins is exhaustive for that coordinate. Among equally good offsets the
- * middle one is kept (the widest margin either side); a coordinate moves only for a strict gain.
+ * middle one is kept (away from the edges of the best range); a coordinate moves only for a strict gain.
  * A label no row has as gold keeps offset 0: the rows say nothing about where its boundary belongs.
  */
 export function fitLabelOffsets(rows: readonly ScoredRow[], labels: readonly string[], rounds = 4): number[] {
