@@ -2,10 +2,9 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { parseSignature } from '../core/signature';
 import type { EvalReport } from '../core/evaluate';
-import { labelKey, labelRecall } from '../core/stats/classification';
 import { compareReports, measureRow } from '../core/stats/compare';
 import { decide } from '../core/stats/decision';
-import { defaultMeasure, labelPairs, resolveMeasure, type MeasureRow } from '../core/stats/measures';
+import { defaultMeasure, recallOf, resolveMeasure, type MeasureRow } from '../core/stats/measures';
 import { parseTaskSpec, type TaskSpec } from '../core/task-spec';
 import type { Deps } from './deps';
 import { notFound } from './failures';
@@ -46,10 +45,9 @@ export function measureScore(spec: TaskSpec): (report: EvalReport) => number {
   };
 }
 
-/** Whether the rows' recall of the floor's label is under it; false when no row has that gold label (nothing to judge). */
+/** Whether the rows' recall of the floor's label is under it; false when no row has that gold label (NaN: nothing to judge). */
 function underFloor(rows: readonly MeasureRow[], floor: { label: string; min: number }): boolean {
-  const pairs = labelPairs(rows);
-  return pairs.some((p) => labelKey(p.gold) === labelKey(floor.label)) && labelRecall(pairs, floor.label) < floor.min;
+  return recallOf(floor.label)(rows) < floor.min;
 }
 
 export function gateActivities({ store }: Deps): Pick<KkachiActivities, 'compare'> {

@@ -14,7 +14,7 @@ import { getAdapter } from './adapters';
 import type { Completion, LM } from './lm/types';
 import type { ProgramSpec } from './program';
 import type { Fields } from './types';
-import { parseSignature } from './signature';
+import { parseSignature, soleEnumChoices } from './signature';
 
 export const DEFAULT_CONTENT_FREE_INPUTS: readonly string[] = ['N/A', '', '[MASK]'];
 
@@ -63,9 +63,9 @@ export interface LabelScorer {
 /** Reads label probabilities of a program's prompt, or undefined when it has no sole enum output. */
 export function labelScorer(program: ProgramSpec, lm: LM, onCompletion?: (completion: Completion) => void): LabelScorer | undefined {
   const signature = parseSignature(program.signature);
-  const [output, ...more] = signature.outputs;
-  if (!output?.choices || output.type !== 'enum' || more.length > 0) return undefined;
-  const choices = output.choices;
+  const choices = soleEnumChoices(signature);
+  const output = signature.outputs[0];
+  if (!choices || !output) return undefined;
   const adapter = getAdapter(program.adapter);
   const { calibration: _previous, ...uncalibrated } = program;
   return {

@@ -11,7 +11,7 @@ import { demoSchema } from './fields';
 import { knnSchema, knnText, nearestDemos } from './knn';
 import { routeFor } from './router';
 import type { CompletionOptions, LM } from './lm/types';
-import { inputSchema, parseSignature, SignatureError, type Signature } from './signature';
+import { inputSchema, parseSignature, SignatureError, soleEnumChoices, type Signature } from './signature';
 import type { Fields, Prediction } from './types';
 
 
@@ -107,12 +107,6 @@ export function createProgram(
 ): ProgramSpec {
   parseSignature(signature);
   return parseOrThrow(programSpecSchema, { ...overrides, signature, instructions }, 'program');
-}
-
-/** The labels an LM may answer with when the only output is an enum (lets providers constrain decoding). */
-export function soleEnumChoices(signature: Signature): string[] | undefined {
-  const [only, ...rest] = signature.outputs;
-  return only && rest.length === 0 && only.type === 'enum' ? only.choices : undefined;
 }
 
 /** What an optimizer starts from: the instructions and settings, without the demos, calibration, voters, demo pool or routes it chooses. */

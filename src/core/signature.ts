@@ -289,3 +289,9 @@ function matchLabel(text: string, choices: readonly string[]): string | undefine
 function stripDecoration(text: string): string {
   return text.trim().replace(/^[\s"'`*_.,:;!?()[\]]+|[\s"'`*_.,:;!?()[\]]+$/g, '');
 }
+
+/** The labels an LM may answer with when the only output is an enum (lets providers constrain decoding). */
+export function soleEnumChoices(signature: Signature): string[] | undefined {
+  const [only, ...rest] = signature.outputs;
+  return only && rest.length === 0 && only.type === 'enum' ? only.choices : undefined;
+}

@@ -70,7 +70,7 @@ export function labelPairs(rows: readonly MeasureRow[]): LabelPair[] {
 }
 
 /** Recall that is NaN, not an error, on a sample without the label (a bootstrap resample may draw none). */
-function recallOf(label: string): Statistic<MeasureRow> {
+export function recallOf(label: string): Statistic<MeasureRow> {
   const key = labelKey(label);
   return (rows) => {
     const pairs = labelPairs(rows);
