@@ -7,7 +7,8 @@
  * - batch (Zhou et al. 2023): the mean label probability over real inputs (calibration-fit.ts);
  * - fitted: the offsets that maximise macro-F1 on labelled examples the prompt does not show
  *   (calibration-fit.ts), for models whose bias content-free inputs do not reveal.
- * Both need an LM that reports label probabilities (the embedded model does; `CompletionOptions.scoreChoices`).
+ * All need an LM that reports label probabilities (`CompletionOptions.scoreChoices`): the embedded model
+ * scores whole labels, an OpenAI-compatible endpoint gives its answer token's top log-probabilities.
  */
 import { z } from 'zod';
 import { getAdapter } from './adapters';

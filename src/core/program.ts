@@ -211,7 +211,7 @@ async function predictOne(program: ProgramSpec, signature: Signature, validInput
   if (calibration) {
     const label = completion.choiceLogProbs && calibratedChoice(choices, completion.choiceLogProbs, calibration);
     if (label === undefined) {
-      return { ok: false, error: { kind: 'lm', message: `A calibrated program needs an LM that reports label probabilities (the embedded model does); ${lm.id} did not`, retryable: false }, ...meta };
+      return { ok: false, error: { kind: 'lm', message: `A calibrated program needs an LM that reports label probabilities (the embedded model, or an OpenAI-compatible endpoint that returns logprobs naming every label); ${lm.id} did not`, retryable: false }, ...meta };
     }
     return { ok: true, outputs: { [signature.outputs[0]?.name as string]: label }, ...meta };
   }

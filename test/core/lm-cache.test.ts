@@ -65,6 +65,23 @@ describe('CachedLM', () => {
     expect(double.requests.map((r) => r.model)).toEqual(['tiny', 'other']);
   });
 
+  it('keys label scoring apart and keeps the label log-probabilities of a hit', async () => {
+    double.setHandler(() => ({ text: 'spam', choiceProbs: { spam: 0.9, ham: 0.1 } }));
+    const lm = new CachedLM(provider, dir);
+    const scoring = { temperature: 0, choices: ['spam', 'ham'], scoreChoices: true };
+    const plain = await lm.complete(user('hi'), { temperature: 0, choices: ['spam', 'ham'] });
+    const scored = await lm.complete(user('hi'), scoring);
+    expect(plain.choiceLogProbs).toBeUndefined();
+    expect(scored.choiceLogProbs).toHaveLength(2);
+    expect(double.requests).toHaveLength(2);
+    const hit = await new CachedLM(provider, dir).complete(user('hi'), scoring);
+    expect(hit).toMatchObject({ cached: true, choiceLogProbs: scored.choiceLogProbs });
+    const tokens = await lm.complete(user('hi'), { temperature: 0, topLogProbs: 1 });
+    expect(tokens.tokenLogProbs).toHaveLength(1);
+    expect(await new CachedLM(provider, dir).complete(user('hi'), { temperature: 0, topLogProbs: 1 })).toMatchObject({ cached: true, tokenLogProbs: tokens.tokenLogProbs });
+    expect(double.requests).toHaveLength(3);
+  });
+
   it('bypasses reads and writes when cache is false', async () => {
     const lm = new CachedLM(provider, dir);
     await lm.complete(user('hi'), { cache: false });

@@ -108,6 +108,66 @@ describe('OpenAICompatibleLM against the HTTP double', () => {
     expect(double.requests).toHaveLength(2);
   });
 
+  describe('label probabilities (scoreChoices)', () => {
+    const labels = { choices: ['positive', 'negative'], scoreChoices: true };
+
+    it('asks for logprobs with the top 20 and reads each label from the answer token, in order', async () => {
+      double.setHandler(() => ({ text: 'negative', choiceProbs: { negative: 0.75, positive: 0.25 } }));
+      const out = await lm().complete(user('x'), { temperature: 0, ...labels });
+      expect(out.text).toBe('negative');
+      expect(out.choiceLogProbs).toEqual([expect.closeTo(Math.log(0.25), 10), expect.closeTo(Math.log(0.75), 10)]);
+      expect(double.requests[0]?.body).toMatchObject({ logprobs: true, top_logprobs: 20 });
+    });
+
+    it('asks for nothing without scoreChoices, and reports none', async () => {
+      double.setHandler(() => ({ text: 'negative', choiceProbs: { negative: 0.75, positive: 0.25 } }));
+      const out = await lm().complete(user('x'), { choices: labels.choices });
+      expect(out.choiceLogProbs).toBeUndefined();
+      expect(double.requests[0]?.body).not.toHaveProperty('logprobs');
+      expect(double.requests[0]?.body).not.toHaveProperty('top_logprobs');
+    });
+
+    it('reports none when a label is not among the top tokens', async () => {
+      double.setHandler(() => 'negative');
+      const out = await lm().complete(user('x'), labels);
+      expect(out).toMatchObject({ text: 'negative' });
+      expect(out.choiceLogProbs).toBeUndefined();
+    });
+
+    it('reports none from an endpoint that ignores logprobs', async () => {
+      const reply = { id: 'c', object: 'chat.completion', created: 0, model: 'tiny', choices: [{ index: 0, message: { role: 'assistant', content: 'positive' }, finish_reason: 'stop' }] };
+      double.setHandler(() => ({ status: 200, body: reply }));
+      const out = await lm().complete(user('x'), labels);
+      expect(out.text).toBe('positive');
+      expect(out.choiceLogProbs).toBeUndefined();
+    });
+
+    it('asks once more without logprobs when the endpoint refuses them, then no longer asks', async () => {
+      const refusal = { error: { message: "Unsupported parameter: 'logprobs' is not supported with this model.", type: 'invalid_request_error', param: 'logprobs', code: 'unsupported_parameter' } };
+      double.setHandler((req) => (req.body.logprobs ? { status: 400, body: refusal } : 'positive'));
+      const once = lm({ retry: 'off' });
+      const first = await once.complete(user('x'), labels);
+      expect(first.text).toBe('positive');
+      expect(first.choiceLogProbs).toBeUndefined();
+      expect(double.requests.map((r) => r.body.logprobs)).toEqual([true, undefined]);
+      await once.complete(user('y'), labels);
+      expect(double.requests).toHaveLength(3);
+      // Any other 400 is still the caller's error.
+      double.setHandler(() => ({ status: 400 }));
+      await expect(once.complete(user('z'), labels)).rejects.toMatchObject({ kind: 'bad_request' });
+    });
+
+    it('returns every token with its top alternatives when topLogProbs asks', async () => {
+      double.setHandler(() => ({ text: 'so negative', choiceProbs: { negative: 0.6, positive: 0.4 } }));
+      const out = await lm().complete(user('x'), { topLogProbs: 2 });
+      expect(double.requests[0]?.body).toMatchObject({ logprobs: true, top_logprobs: 2 });
+      expect(out.tokenLogProbs).toEqual([
+        { token: 'so', logProb: 0, top: [{ token: 'so', logProb: 0 }] },
+        { token: ' negative', logProb: expect.closeTo(Math.log(0.6), 10), top: [{ token: ' negative', logProb: expect.closeTo(Math.log(0.6), 10) }, { token: ' positive', logProb: expect.closeTo(Math.log(0.4), 10) }] },
+      ]);
+    });
+  });
+
   it('classifies a request timeout as retryable kind timeout', async () => {
     double.setHandler(() => ({ text: 'late', delayMs: 500 }));
     await expect(lm({ retry: 'off', timeoutMs: 50 }).complete(user('x'))).rejects.toMatchObject({ kind: 'timeout', retryable: true });

@@ -15,7 +15,7 @@ import { createRng } from '../../src/core/random';
 import { parseSignature } from '../../src/core/signature';
 import type { TaskSpecInput } from '../../src/core/task-spec';
 import type { Example } from '../../src/core/types';
-import type { DoubleMessage, DoubleRequest } from './lm-double';
+import type { DoubleMessage, DoubleReply, DoubleRequest } from './lm-double';
 
 export type Label = 'positive' | 'negative';
 
@@ -183,27 +183,45 @@ export interface KeywordOracleOptions {
   followMajority?: boolean;
 }
 
+/** How sure the keyword-world model is of its answer: a demo names the keyword (or the text is tricky), or it guesses. */
+export const KEYWORD_CONFIDENCE = { demo: 0.9, guess: 0.7 } as const;
+
 /**
- * A double handler playing the keyword-world model: it answers the label of a demo mentioning the
- * query's keyword, else `defaultLabel` (default 'negative') or, with `followMajority`, the demos'
- * majority label; and the wrong label on tricky queries. Replies carry chat-adapter field markers
- * when the system prompt uses them, else the bare label.
+ * The keyword-world model's answer to a request: the label of a demo mentioning the query's keyword,
+ * else `defaultLabel` (default 'negative') or, with `followMajority`, the demos' majority label; and
+ * the wrong label on tricky queries. Its probability is `KEYWORD_CONFIDENCE.demo` when a demo or the
+ * tricky marker decided, `KEYWORD_CONFIDENCE.guess` otherwise: the guess is the model's label bias.
  */
-export function keywordOracle(opts: KeywordOracleOptions = {}): (req: DoubleRequest) => string {
+function keywordAnswer(req: DoubleRequest, opts: KeywordOracleOptions): { label: Label; probability: number } {
   const defaultLabel = opts.defaultLabel ?? 'negative';
+  const queryIndex = req.messages.map((m) => m.role).lastIndexOf('user');
+  const query = req.messages[queryIndex]?.content ?? '';
+  const keyword = keywordsIn(query).at(-1);
+  const demos = demosIn(req.messages, queryIndex);
+  if (keyword && query.includes(TRICKY)) return { label: opposite(KEYWORDS[keyword] as Label), probability: KEYWORD_CONFIDENCE.demo };
+  const match = keyword && demos.find((d) => keywordsIn(d.text).includes(keyword));
+  if (match) return { label: match.label, probability: KEYWORD_CONFIDENCE.demo };
+  return { label: opts.followMajority ? majorityLabel(demos, defaultLabel) : defaultLabel, probability: KEYWORD_CONFIDENCE.guess };
+}
+
+/** The reply text: chat-adapter field markers when the system prompt uses them, else the bare label. */
+function keywordReply(req: DoubleRequest, label: Label): string {
+  const usesMarkers = req.messages.some((m) => m.role === 'system' && m.content.includes('[[ ##'));
+  return usesMarkers ? renderOutputs(signature, { sentiment: label }) : label;
+}
+
+/** A double handler playing the keyword-world model (`keywordAnswer`): its reply text. */
+export function keywordOracle(opts: KeywordOracleOptions = {}): (req: DoubleRequest) => string {
+  return (req) => keywordReply(req, keywordAnswer(req, opts).label);
+}
+
+/**
+ * The same model, also reporting its label probabilities when a request asks for `logprobs` (the
+ * double puts them on the label token), so label-bias calibration over HTTP has something to read.
+ */
+export function keywordModel(opts: KeywordOracleOptions = {}): (req: DoubleRequest) => DoubleReply {
   return (req) => {
-    const queryIndex = req.messages.map((m) => m.role).lastIndexOf('user');
-    const query = req.messages[queryIndex]?.content ?? '';
-    const keyword = keywordsIn(query).at(-1);
-    const demos = demosIn(req.messages, queryIndex);
-    let label: Label = opts.followMajority ? majorityLabel(demos, defaultLabel) : defaultLabel;
-    if (keyword && query.includes(TRICKY)) {
-      label = opposite(KEYWORDS[keyword] as Label);
-    } else if (keyword) {
-      const match = demos.find((d) => keywordsIn(d.text).includes(keyword));
-      if (match) label = match.label;
-    }
-    const usesMarkers = req.messages.some((m) => m.role === 'system' && m.content.includes('[[ ##'));
-    return usesMarkers ? renderOutputs(signature, { sentiment: label }) : label;
+    const { label, probability } = keywordAnswer(req, opts);
+    return { text: keywordReply(req, label), choiceProbs: { [label]: probability, [opposite(label)]: 1 - probability } };
   };
 }

@@ -25,10 +25,15 @@ export interface DoubleUsage {
   completion_tokens: number;
 }
 
-/** A plain string is a successful reply; `{status}` is an HTTP error (or any raw response). */
+/**
+ * A plain string is a successful reply; `{status}` is an HTTP error (or any raw response). Asked for
+ * `logprobs`, the double splits the reply into word tokens (leading whitespace attached, as BPE
+ * tokenizers do), each certain, except the first token that is a key of `choiceProbs` (a label): there
+ * the alternatives are those keys, with their probabilities.
+ */
 export type DoubleReply =
   | string
-  | { text: string; delayMs?: number; usage?: DoubleUsage }
+  | { text: string; delayMs?: number; usage?: DoubleUsage; choiceProbs?: Readonly<Record<string, number>> }
   | { status: number; body?: unknown; headers?: Record<string, string>; delayMs?: number };
 
 export type DoubleHandler = (req: DoubleRequest, index: number) => DoubleReply | Promise<DoubleReply>;
@@ -125,7 +130,26 @@ function toDoubleRequest(body: Record<string, unknown>, headers: IncomingHttpHea
   };
 }
 
-function completionBody(req: DoubleRequest, text: string, usage: DoubleUsage | undefined): unknown {
+/** OpenAI's `logprobs` for a reply: `content[i] = {token, logprob, bytes, top_logprobs}`; null unless the request asked. */
+function logprobsBody(req: DoubleRequest, text: string, choiceProbs: Readonly<Record<string, number>> = {}): unknown {
+  if (req.body.logprobs !== true) return null;
+  const top = typeof req.body.top_logprobs === 'number' ? req.body.top_logprobs : 0;
+  const entry = (token: string, logprob: number) => ({ token, logprob, bytes: [...Buffer.from(token, 'utf8')] });
+  let labelSeen = false;
+  const content = (text.match(/\s*\S+|\s+$/g) ?? []).map((token) => {
+    const word = token.trim();
+    if (labelSeen || !Object.hasOwn(choiceProbs, word)) return { ...entry(token, 0), top_logprobs: [entry(token, 0)].slice(0, top) };
+    labelSeen = true;
+    const space = token.slice(0, token.length - token.trimStart().length);
+    const alternatives = Object.entries(choiceProbs)
+      .sort(([, a], [, b]) => b - a)
+      .map(([label, p]) => entry(space + label, Math.log(p)));
+    return { ...entry(token, Math.log(choiceProbs[word] as number)), top_logprobs: alternatives.slice(0, top) };
+  });
+  return { content, refusal: null };
+}
+
+function completionBody(req: DoubleRequest, text: string, usage: DoubleUsage | undefined, choiceProbs?: Readonly<Record<string, number>>): unknown {
   const promptTokens = usage?.prompt_tokens ?? estimateTokens(req.messages.map((m) => m.content).join(' '));
   const completionTokens = usage?.completion_tokens ?? estimateTokens(text);
   return {
@@ -133,7 +157,7 @@ function completionBody(req: DoubleRequest, text: string, usage: DoubleUsage | u
     object: 'chat.completion',
     created: Math.floor(Date.now() / 1000),
     model: req.model,
-    choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop', logprobs: null }],
+    choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop', logprobs: logprobsBody(req, text, choiceProbs) }],
     usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
   };
 }
@@ -221,7 +245,7 @@ export async function startLMDouble(handler: DoubleHandler = defaultHandler, opt
         else sendJson(res, reply.status, reply.body, reply.headers);
         return;
       }
-      sendJson(res, 200, completionBody(request, reply.text, reply.usage));
+      sendJson(res, 200, completionBody(request, reply.text, reply.usage, reply.choiceProbs));
     } catch (err) {
       sendError(res, 500, `double handler threw: ${(err as Error).message}`);
     } finally {

@@ -9,6 +9,8 @@ import { z } from 'zod';
 import { canonicalJson, sha256Hex } from '../canonical';
 import type { ChatMessage, Completion, CompletionOptions, LM } from './types';
 
+const tokenLogProbSchema = z.object({ token: z.string(), logProb: z.number() });
+
 const entrySchema = z.object({
   v: z.literal(2),
   lm: z.string(),
@@ -17,6 +19,7 @@ const entrySchema = z.object({
   /** The provider's latency when the reply was made: a hit reports what serving it really costs. */
   latencyMs: z.number(),
   choiceLogProbs: z.array(z.number()).optional(),
+  tokenLogProbs: z.array(tokenLogProbSchema.extend({ top: z.array(tokenLogProbSchema) })).optional(),
 });
 type CacheEntry = z.infer<typeof entrySchema>;
 
@@ -38,6 +41,7 @@ export function cacheKey(lmId: string, messages: ChatMessage[], options: Complet
       rolloutId: options.rolloutId,
       choices: options.choices,
       scoreChoices: options.scoreChoices,
+      topLogProbs: options.topLogProbs,
     }),
   );
 }
@@ -100,12 +104,12 @@ export class CachedLM implements LM {
   private async lookupOrFetch(key: string, messages: ChatMessage[], options: CompletionOptions): Promise<Completion> {
     const stored = await this.read(key, entrySchema);
     if (stored) {
-      const { text, usage, latencyMs, choiceLogProbs } = stored;
-      return { text, usage: { ...usage }, cached: true, latencyMs, ...(choiceLogProbs && { choiceLogProbs }) };
+      const { text, usage, latencyMs, choiceLogProbs, tokenLogProbs } = stored;
+      return { text, usage: { ...usage }, cached: true, latencyMs, ...(choiceLogProbs && { choiceLogProbs }), ...(tokenLogProbs && { tokenLogProbs }) };
     }
     const completion = await this.inner.complete(messages, options);
-    const { text, usage, latencyMs, choiceLogProbs } = completion;
-    await this.write(key, { v: 2, lm: this.inner.id, text, usage, latencyMs, choiceLogProbs });
+    const { text, usage, latencyMs, choiceLogProbs, tokenLogProbs } = completion;
+    await this.write(key, { v: 2, lm: this.inner.id, text, usage, latencyMs, choiceLogProbs, tokenLogProbs });
     return completion;
   }
 

@@ -1,8 +1,10 @@
 /** Any OpenAI-compatible chat-completions endpoint (OpenAI, vLLM, Ollama, llama.cpp server). */
-import OpenAI from 'openai';
+import OpenAI, { BadRequestError } from 'openai';
+import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
 import { classifyLMError, LMError } from './errors';
+import { choiceLogProbsFromTokens, MAX_TOP_LOGPROBS } from './label-logprobs';
 import { withRetry } from './retry';
-import type { ChatMessage, Completion, CompletionOptions, LM } from './types';
+import type { ChatMessage, Completion, CompletionOptions, GeneratedTokenLogProb, LM } from './types';
 
 export interface OpenAICompatibleLMOptions {
   model: string;
@@ -30,6 +32,8 @@ export class OpenAICompatibleLM implements LM {
   private readonly retry: 'backoff' | 'off';
   private readonly maxRetries?: number;
   private readonly timeoutMs: number;
+  /** Set once the endpoint refused `logprobs` (OpenAI's reasoning models do): later requests leave it out. */
+  private logprobsRefused = false;
 
   constructor(options: OpenAICompatibleLMOptions) {
     const baseURL = options.baseURL ?? process.env.OPENAI_BASE_URL ?? OPENAI_DEFAULT_BASE_URL;
@@ -71,19 +75,32 @@ export class OpenAICompatibleLM implements LM {
   /** One HTTP round trip; latency covers only this attempt so backoff waits don't skew latency stats. */
   private async attempt(messages: ChatMessage[], options: CompletionOptions): Promise<Completion> {
     const started = performance.now();
-    const response = await this.request((signal) =>
-      this.client.chat.completions.create({
-        model: this.model,
-        messages,
-        temperature: options.temperature,
-        // `max_tokens`, not `max_completion_tokens`: llama.cpp-style servers read only this name.
-        max_tokens: options.maxTokens,
-        stop: options.stop?.length ? options.stop : undefined,
-      }, { signal }),
-    );
+    const body: ChatCompletionCreateParamsNonStreaming = {
+      model: this.model,
+      messages,
+      temperature: options.temperature,
+      // `max_tokens`, not `max_completion_tokens`: llama.cpp-style servers read only this name.
+      max_tokens: options.maxTokens,
+      stop: options.stop?.length ? options.stop : undefined,
+    };
+    const labels = options.scoreChoices && options.choices?.length ? options.choices : undefined;
+    const topLogProbs = labels ? MAX_TOP_LOGPROBS : options.topLogProbs;
+    const response = await this.request(async (signal) => {
+      if (topLogProbs === undefined || this.logprobsRefused) return this.client.chat.completions.create(body, { signal });
+      try {
+        return await this.client.chat.completions.create({ ...body, logprobs: true, top_logprobs: Math.min(topLogProbs, MAX_TOP_LOGPROBS) }, { signal });
+      } catch (err) {
+        if (!refusesLogprobs(err)) throw err;
+        // The reply still counts; only the probabilities are missing, which callers already handle.
+        this.logprobsRefused = true;
+        return this.client.chat.completions.create(body, { signal });
+      }
+    });
     const latencyMs = performance.now() - started;
     const choice = response.choices?.[0];
     if (!choice) throw new LMError(`${this.id} returned no choices`, { kind: 'server', retryable: true });
+    const tokens = tokenLogProbs(choice);
+    const choiceLogProbs = labels && tokens && choiceLogProbsFromTokens(tokens, labels);
     return {
       text: choice.message?.content ?? '',
       usage: {
@@ -92,6 +109,8 @@ export class OpenAICompatibleLM implements LM {
       },
       latencyMs,
       cached: false,
+      ...(choiceLogProbs && { choiceLogProbs }),
+      ...(options.topLogProbs !== undefined && tokens && { tokenLogProbs: tokens }),
     };
   }
 
@@ -112,4 +131,20 @@ export class OpenAICompatibleLM implements LM {
       throw classifyLMError(err, [this.apiKey]);
     }
   }
+}
+
+/** The reply's per-token log-probabilities; undefined when the endpoint sent none (it ignores `logprobs`). */
+function tokenLogProbs(choice: ChatCompletion.Choice): GeneratedTokenLogProb[] | undefined {
+  const content = choice.logprobs?.content;
+  if (!Array.isArray(content)) return undefined;
+  return content.map((t) => ({
+    token: t.token,
+    logProb: t.logprob,
+    top: (t.top_logprobs ?? []).map((alt) => ({ token: alt.token, logProb: alt.logprob })),
+  }));
+}
+
+/** A 400 about `logprobs`/`top_logprobs`: the endpoint or model does not offer them. */
+function refusesLogprobs(err: unknown): boolean {
+  return err instanceof BadRequestError && /logprobs/i.test(`${err.param ?? ''} ${err.message}`);
 }

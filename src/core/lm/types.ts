@@ -21,6 +21,11 @@ export interface CompletionOptions {
    * label-bias calibration needs. Providers that cannot read label probabilities leave it out.
    */
   scoreChoices?: boolean;
+  /**
+   * Also report each generated token's log-probability and the `topLogProbs` likeliest tokens at its
+   * position (`Completion.tokenLogProbs`, OpenAI's `logprobs.content`). Providers that cannot leave it out.
+   */
+  topLogProbs?: number;
   /** Read and write the response cache (default true). */
   cache?: boolean;
 }
@@ -30,6 +35,17 @@ export interface TokenUsage {
   completionTokens: number;
 }
 
+/** A token's text and its log-probability at one position of the reply. */
+export interface TokenLogProb {
+  token: string;
+  logProb: number;
+}
+
+/** One generated token and the likeliest tokens at its position, best first. */
+export interface GeneratedTokenLogProb extends TokenLogProb {
+  top: TokenLogProb[];
+}
+
 export interface Completion {
   text: string;
   usage: TokenUsage;
@@ -37,6 +53,8 @@ export interface Completion {
   cached: boolean;
   /** Log-probability of each of `options.choices`, in order, when `scoreChoices` asked and the provider can tell. */
   choiceLogProbs?: number[];
+  /** One entry per generated token, when `topLogProbs` asked and the provider can tell. */
+  tokenLogProbs?: GeneratedTokenLogProb[];
 }
 
 export interface LM {
