@@ -2,13 +2,17 @@
  * An OpenAI-compatible HTTP endpoint for any Kkachi LM (typically the embedded local model), so DSPy,
  * the `openai` client or curl can use it: `POST /v1/chat/completions` (non-streaming),
  * `POST /v1/embeddings` (float vectors, when the LM can embed) and `GET /v1/models`. Loopback only: it has no authentication.
+ * `logprobs: true` (with `top_logprobs` ≤ 20) returns OpenAI's `logprobs.content` for every generated
+ * token, which the LM reads from the distribution it samples from anyway (OpenAICompatibleLM turns
+ * the answer token's into label probabilities for calibration).
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { describeZodError } from '../core/errors';
-import type { ChatMessage, CompletionOptions, LM } from '../core/lm/types';
+import { MAX_TOP_LOGPROBS } from '../core/lm/label-logprobs';
+import type { ChatMessage, CompletionOptions, GeneratedTokenLogProb, LM, TokenLogProb } from '../core/lm/types';
 
 export interface OpenAIServerOptions {
   lm: LM;
@@ -41,18 +45,23 @@ const messageSchema = z.object({
 });
 const tokenLimit = z.number().int().positive().nullish();
 
-export const chatCompletionRequestSchema = z.looseObject({
-  model: z.string().min(1),
-  messages: z.array(messageSchema).min(1),
-  // DSPy sends `max_completion_tokens` (the current name); older clients `max_tokens`.
-  max_tokens: tokenLimit,
-  max_completion_tokens: tokenLimit,
-  temperature: z.number().min(0).max(2).nullish(),
-  stop: z.union([z.string(), z.array(z.string()).max(4)]).nullish(),
-  seed: z.number().int().nullish(),
-  n: z.literal(1).nullish(),
-  stream: z.literal(false, { message: 'streaming is not supported' }).nullish(),
-});
+export const chatCompletionRequestSchema = z
+  .looseObject({
+    model: z.string().min(1),
+    messages: z.array(messageSchema).min(1),
+    // DSPy sends `max_completion_tokens` (the current name); older clients `max_tokens`.
+    max_tokens: tokenLimit,
+    max_completion_tokens: tokenLimit,
+    temperature: z.number().min(0).max(2).nullish(),
+    stop: z.union([z.string(), z.array(z.string()).max(4)]).nullish(),
+    seed: z.number().int().nullish(),
+    n: z.literal(1).nullish(),
+    stream: z.literal(false, { message: 'streaming is not supported' }).nullish(),
+    logprobs: z.boolean().nullish(),
+    top_logprobs: z.number().int().min(0).max(MAX_TOP_LOGPROBS).nullish(),
+  })
+  // As OpenAI: alternatives come with the chosen tokens' own log-probabilities or not at all.
+  .refine((r) => r.top_logprobs == null || r.logprobs === true, { path: ['top_logprobs'], message: 'needs logprobs: true' });
 export type ChatCompletionRequest = z.infer<typeof chatCompletionRequestSchema>;
 
 export const embeddingRequestSchema = z.looseObject({
@@ -134,6 +143,7 @@ async function chatCompletion(request: ChatCompletionRequest, lm: LM, modelName:
   if (request.stop) options.stop = typeof request.stop === 'string' ? [request.stop] : request.stop;
   // A seed makes a sampled reply reproducible; without one each sampled request is a fresh draw.
   if (temperature > 0) options.rolloutId = request.seed != null ? `seed:${request.seed}` : randomUUID();
+  if (request.logprobs) options.topLogProbs = request.top_logprobs ?? 0;
   const messages: ChatMessage[] = request.messages.map((m) => ({
     role: m.role === 'developer' ? 'system' : m.role,
     content: typeof m.content === 'string' ? m.content : m.content.map((part) => part.text).join(''),
@@ -156,12 +166,21 @@ async function chatCompletion(request: ChatCompletionRequest, lm: LM, modelName:
       {
         index: 0,
         message: { role: 'assistant', content: completion.text, refusal: null },
-        logprobs: null,
+        logprobs: request.logprobs ? { content: (completion.tokenLogProbs ?? []).map(logprobContent), refusal: null } : null,
         finish_reason: completionTokens >= maxTokens ? 'length' : 'stop',
       },
     ],
     usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
   };
+}
+
+/** OpenAI's shape of one token's log-probability; `bytes` are the UTF-8 of the token's text. */
+function logprobEntry({ token, logProb }: TokenLogProb) {
+  return { token, logprob: logProb, bytes: [...Buffer.from(token, 'utf8')] };
+}
+
+function logprobContent(generated: GeneratedTokenLogProb) {
+  return { ...logprobEntry(generated), top_logprobs: generated.top.map(logprobEntry) };
 }
 
 async function embeddings(request: z.infer<typeof embeddingRequestSchema>, lm: LM, modelName: string): Promise<unknown> {

@@ -1,6 +1,10 @@
 import OpenAI, { BadRequestError } from 'openai';
+import { completionAdapter } from '../../src/core/adapters/completion';
 import { modelsDir } from '../../src/models/location';
 import { createLocalLM } from '../../src/core/lm/local';
+import { OpenAICompatibleLM } from '../../src/core/lm/openai';
+import type { LM } from '../../src/core/lm/types';
+import { createProgram } from '../../src/core/program';
 import { disposeLocalRuntimes } from '../../src/core/lm/local-runtime';
 import { startOpenAIServer, type OpenAIServer } from '../../src/server/openai-server';
 import { describeWithModel, TEST_MODEL } from './model-available';
@@ -8,8 +12,10 @@ import { describeWithModel, TEST_MODEL } from './model-available';
 describeWithModel('OpenAI-compatible server over the local model', () => {
   let server: OpenAIServer;
   let client: OpenAI;
+  let local: LM;
   beforeAll(async () => {
-    server = await startOpenAIServer({ lm: await createLocalLM({ model: TEST_MODEL, modelsDir: modelsDir() }), modelName: TEST_MODEL });
+    local = await createLocalLM({ model: TEST_MODEL, modelsDir: modelsDir() });
+    server = await startOpenAIServer({ lm: local, modelName: TEST_MODEL });
     client = new OpenAI({ baseURL: server.baseURL, apiKey: 'unused', maxRetries: 0 });
   });
   afterAll(async () => {
@@ -69,6 +75,60 @@ describeWithModel('OpenAI-compatible server over the local model', () => {
     expect(error.status).toBe(400);
     expect(error.param).toBe('messages.0.role');
     expect(error.message).toContain('messages.0.role');
+  });
+
+  it('returns OpenAI logprobs for every generated token with its top_logprobs', async () => {
+    const completion = await client.chat.completions.create({
+      model: TEST_MODEL,
+      messages: [{ role: 'user', content: 'Text: I love this phone\nSentiment:' }],
+      max_tokens: 3,
+      logprobs: true,
+      top_logprobs: 5,
+    });
+    const choice = completion.choices[0];
+    const content = choice?.logprobs?.content ?? [];
+    expect(content).toHaveLength(completion.usage?.completion_tokens ?? -1);
+    expect(content.map((t) => t.token).join('').trim()).toBe(choice?.message.content);
+    for (const entry of content) {
+      expect(entry.bytes).toEqual([...Buffer.from(entry.token, 'utf8')]);
+      expect(entry.top_logprobs).toHaveLength(5);
+      const tops = entry.top_logprobs.map((t) => t.logprob);
+      expect(tops).toEqual([...tops].sort((a, b) => b - a));
+      expect(Math.max(...tops)).toBeLessThanOrEqual(0);
+      // Greedy: the chosen token is the likeliest one.
+      expect(entry.top_logprobs[0]).toEqual({ token: entry.token, logprob: entry.logprob, bytes: entry.bytes });
+    }
+    const plain = await client.chat.completions.create({ model: TEST_MODEL, messages: [{ role: 'user', content: 'Hi' }], max_tokens: 1 });
+    expect(plain.choices[0]?.logprobs).toBeNull();
+  });
+
+  it.each([
+    [{ logprobs: true, top_logprobs: 21 }, 'top_logprobs'],
+    [{ top_logprobs: 2 }, 'top_logprobs'],
+    [{ logprobs: 'yes' }, 'logprobs'],
+  ])('rejects %j with a 400 naming %s', async (fields, param) => {
+    const error = await client.chat.completions.create({ model: TEST_MODEL, messages: [{ role: 'user', content: 'Hi' }], max_tokens: 1, ...(fields as object) }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BadRequestError);
+    expect((error as BadRequestError).param).toBe(param);
+  });
+
+  it("gives the OpenAI provider label probabilities that rank the labels as the embedded model's own", async () => {
+    const remote = new OpenAICompatibleLM({ model: TEST_MODEL, baseURL: server.baseURL, retry: 'off' });
+    const program = createProgram('text -> sentiment: positive|negative', '', { adapter: 'completion' });
+    const choices = ['positive', 'negative'];
+    for (const text of ['I love this phone, it is great', 'It broke after one day, a waste of money']) {
+      const messages = completionAdapter.format(program, { text });
+      const whole = (await local.complete(messages, { temperature: 0, choices, scoreChoices: true })).choiceLogProbs;
+      const first = (await remote.complete(messages, { temperature: 0, maxTokens: 2, choices, scoreChoices: true })).choiceLogProbs;
+      console.log(`${text}: embedded ${JSON.stringify(whole)}, over HTTP ${JSON.stringify(first)}`);
+      expect(whole).toHaveLength(2);
+      expect(first).toHaveLength(2);
+      const argmax = (lps: number[]) => lps.indexOf(Math.max(...lps));
+      expect(argmax(first!)).toBe(argmax(whole!));
+      // Over HTTP a label reads as its likeliest first token, never less likely than the whole label
+      // (the same distribution: both evaluate the prompt in the same aligned chunks).
+      first!.forEach((lp, i) => expect(lp).toBeGreaterThanOrEqual((whole![i] as number) - 1e-6));
+    }
   });
 
   it('refuses to bind a non-loopback address', async () => {

@@ -10,7 +10,7 @@ import { DEFAULT_MODEL, locateModel, type PromptRendering } from './catalogue';
 import { classifyLMError, LMError } from './errors';
 import { choiceGrammar, PLAIN_TURN_END, renderPlain } from './local-render';
 import { alignSequence, EMBEDDING_CONTEXT_SIZE, embeddingContext, loadRuntime, sharedPrefixLength, type LocalRuntime } from './local-runtime';
-import type { ChatMessage, Completion, CompletionOptions, LM } from './types';
+import type { ChatMessage, Completion, CompletionOptions, GeneratedTokenLogProb, LM } from './types';
 
 /**
  * How an enum answer is forced: a grammar over the labels (default: measured faster, because label
@@ -35,12 +35,16 @@ export interface LocalLMConfig {
 
 const DEFAULTS = { sequences: 1, contextSize: 2048, choiceMethod: 'grammar' as ChoiceMethod, maxTokens: 256 };
 
-/** What a decoding produced; `logProbs` (one per choice) when the labels were scored. */
+/** What a decoding produced; `logProbs` (one per choice) when the labels were scored, `tokenLogProbs` when asked. */
 interface Reply {
   text: string;
   tokens: number;
   logProbs?: number[];
+  tokenLogProbs?: GeneratedTokenLogProb[];
 }
+
+/** Tokens before a token that decide how it detokenizes (a leading space, say). */
+const DETOKENIZE_CONTEXT = 8;
 
 /** A rendered prompt, and how to append a candidate answer to it (for label scoring). */
 interface RenderedPrompt {
@@ -112,6 +116,7 @@ class LocalLM implements LM {
         latencyMs,
         cached: false,
         ...(options.scoreChoices && reply.logProbs && { choiceLogProbs: reply.logProbs }),
+        ...(options.topLogProbs !== undefined && reply.tokenLogProbs && { tokenLogProbs: reply.tokenLogProbs }),
       };
     } catch (err) {
       throw classifyLMError(err);
@@ -158,20 +163,28 @@ class LocalLM implements LM {
     prompt: Token[],
     options: CompletionOptions & { maxTokens: number },
     choices: readonly string[] | undefined,
-  ): Promise<{ text: string; tokens: number }> {
+  ): Promise<Reply> {
     const { model, lib } = this.runtime;
     const temperature = options.temperature ?? 0;
     const stops = options.stop ?? [];
+    const topLogProbs = options.topLogProbs;
     const grammar = choices ? new lib.LlamaGrammarEvaluationState({ model, grammar: await this.grammarFor(choices) }) : undefined;
     const pending = await alignSequence(sequence, prompt);
     const generated: Token[] = [];
+    const tokenLogProbs: GeneratedTokenLogProb[] = [];
     let text = '';
-    const evaluation = sequence.evaluate(pending, {
+    // The same evaluation with or without probabilities (`evaluate` is this without metadata), so asking
+    // for log-probabilities does not change the reply.
+    const evaluation = sequence.evaluateWithMetadata(pending, { probabilities: topLogProbs !== undefined }, {
       temperature,
       ...(temperature > 0 ? { seed: seedFromRollout(options.rolloutId) } : {}),
       grammarEvaluationState: grammar,
     });
-    for await (const token of evaluation) {
+    for await (const output of evaluation) {
+      const { token, probabilities } = output as { token: Token; probabilities?: Map<Token, number> };
+      if (probabilities && topLogProbs !== undefined) {
+        tokenLogProbs.push(this.tokenLogProb(token, probabilities, topLogProbs, [...prompt, ...generated].slice(-DETOKENIZE_CONTEXT)));
+      }
       generated.push(token);
       text = model.detokenize(generated);
       const stopAt = firstOf(firstStop(text, stops), this.render === 'plain' ? turnEnd(text) : -1);
@@ -183,7 +196,22 @@ class LocalLM implements LM {
       if (choices && isFinalChoice(text.trim(), choices)) break;
       if (generated.length >= options.maxTokens) break;
     }
-    return { text: text.trim(), tokens: generated.length };
+    return { text: text.trim(), tokens: generated.length, ...(topLogProbs !== undefined && { tokenLogProbs }) };
+  }
+
+  /**
+   * A generated token and the `top` likeliest at its position (node-llama-cpp sorts the distribution,
+   * best first), as text read after the tokens `before` it. Probabilities are those the token was drawn
+   * from: the model's own at temperature 0, the sampler's (temperature, top-k, top-p) above it.
+   */
+  private tokenLogProb(token: Token, probabilities: Map<Token, number>, top: number, before: readonly Token[]): GeneratedTokenLogProb {
+    const entry = (t: Token, p: number) => ({ token: this.runtime.model.detokenize([t], false, before), logProb: Math.log(Math.max(p, Number.MIN_VALUE)) });
+    const alternatives: GeneratedTokenLogProb['top'] = [];
+    for (const [t, p] of probabilities) {
+      if (alternatives.length >= top) break;
+      alternatives.push(entry(t, p));
+    }
+    return { ...entry(token, probabilities.get(token) ?? 0), top: alternatives };
   }
 
   private grammarFor(choices: readonly string[]) {
@@ -206,7 +234,7 @@ class LocalLM implements LM {
     prompt: RenderedPrompt,
     choices: readonly string[],
     options: CompletionOptions,
-  ): Promise<Required<Reply>> {
+  ): Promise<Reply & { logProbs: number[] }> {
     const candidates = choices.map((label) => prompt.withAnswer(label));
     const shared = Math.max(1, Math.min(...candidates.map((c) => sharedPrefixLength(c, prompt.tokens))));
     const prefix = prompt.tokens.slice(0, shared);
