@@ -2,9 +2,10 @@
  * An OpenAI-compatible HTTP endpoint for any Kkachi LM (typically the embedded local model), so DSPy,
  * the `openai` client or curl can use it: `POST /v1/chat/completions` (non-streaming),
  * `POST /v1/embeddings` (float vectors, when the LM can embed) and `GET /v1/models`. Loopback only: it has no authentication.
- * `logprobs: true` (with `top_logprobs` ≤ 20) returns OpenAI's `logprobs.content` for every generated
- * token, which the LM reads from the distribution it samples from anyway (OpenAICompatibleLM turns
- * the answer token's into label probabilities for calibration).
+ * `logprobs: true` (with `top_logprobs` ≤ 20) returns OpenAI's `logprobs.content` for the reply up to
+ * its first visible token, where a label answer starts (OpenAICompatibleLM reads label probabilities
+ * there for calibration); the embedded model reads no further because the distribution costs it
+ * ~5x a token (src/core/lm/local.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';

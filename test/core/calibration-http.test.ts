@@ -62,14 +62,17 @@ describe('calibration over an OpenAI-compatible endpoint (the HTTP double)', () 
     expect(await predict(result.program, { text: 'Review E: Honestly, the zorp was something else.' }, lm)).toMatchObject({ ok: true });
   });
 
-  it('calibrates nothing when the endpoint reports no label probabilities, and says so for a calibrated program', async () => {
+  it('calibrates nothing when the endpoint refuses logprobs, and says so for a calibrated program', async () => {
     const calibrated = await calibrate(twoDemos, lm);
-    // Without probabilities the double reports only its own reply token, so the other label is missing.
-    double.setHandler(keywordOracle());
-    expect(await calibrate(twoDemos, lm)).toBeUndefined();
-    const result = await search().compile(keywordProgram(), { trainset: makeExamples(12, 1), valset: makeExamples(10, 2), lm, metric, seed: 0 });
+    // As OpenAI's reasoning models: a 400 naming logprobs; the provider asks again without them.
+    const oracle = keywordOracle();
+    const refusal = { error: { message: "Unsupported parameter: 'logprobs' is not supported with this model.", type: 'invalid_request_error', param: 'logprobs' } };
+    double.setHandler((req) => (req.body.logprobs ? { status: 400, body: refusal } : oracle(req)));
+    const refused = new OpenAICompatibleLM({ model: 'keyword-model', baseURL: double.baseURL, retry: 'off' });
+    expect(await calibrate(twoDemos, refused)).toBeUndefined();
+    const result = await search().compile(keywordProgram(), { trainset: makeExamples(12, 1), valset: makeExamples(10, 2), lm: refused, metric, seed: 0 });
     expect(twinsOf(result.candidates.map((c) => c.label))).toEqual([]);
-    const prediction = await predict(calibrated!, { text: 'Review F: We tried the zorp at the weekend.' }, lm);
+    const prediction = await predict(calibrated!, { text: 'Review F: We tried the zorp at the weekend.' }, refused);
     expect(prediction).toMatchObject({ ok: false, error: { kind: 'lm', retryable: false } });
     expect(!prediction.ok && prediction.error.message).toMatch(/needs an LM that reports label probabilities.*openai:keyword-model@127\.0\.0\.1:\d+ did not/);
   });

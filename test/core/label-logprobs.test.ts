@@ -29,14 +29,22 @@ describe('choiceLogProbsFromTokens', () => {
     expect(choiceLogProbsFromTokens(tokens, ['spam', 'ham'])).toEqual(logs(0.4, 0.05));
   });
 
-  it('is undefined when two labels start with the same token', () => {
-    const tokens = [at('very', 0.9, [['very', 0.9], ['Very', 0.05]]), certain(' positive')];
+  it('is undefined when a missing label starts with a token it shares with another', () => {
+    const tokens = [at('very', 0.9, [['very', 0.9], ['Very', 0.05], ['neutral', 0.01]]), certain(' positive')];
     expect(choiceLogProbsFromTokens(tokens, ['very positive', 'very negative'])).toBeUndefined();
+    expect(choiceLogProbsFromTokens(tokens, ['very positive', 'very negative', 'neutral'])).toBeUndefined();
   });
 
-  it('is undefined when a label is outside the top tokens', () => {
-    const tokens = [at('positive', 0.7, [['positive', 0.7], ['Positive', 0.1]])];
-    expect(choiceLogProbsFromTokens(tokens, ['positive', 'negative'])).toBeUndefined();
+  it('bounds a label outside the top tokens by the least top probability or the mass they leave', () => {
+    const spread = [at('positive', 0.7, [['positive', 0.7], ['Positive', 0.1], ['the', 0.05]])];
+    expect(choiceLogProbsFromTokens(spread, ['positive', 'negative'])).toEqual(logs(0.7, 0.05));
+    const peaked = [at('positive', 0.95, [['positive', 0.95], ['Positive', 0.04], ['the', 0.008]])];
+    expect(choiceLogProbsFromTokens(peaked, ['positive', 'negative'])).toEqual(logs(0.95, 0.002));
+  });
+
+  it('is undefined when no label is among the top tokens, or the endpoint sent no alternatives', () => {
+    expect(choiceLogProbsFromTokens([at('The', 0.5, [['The', 0.5], ['I', 0.2]])], ['positive', 'negative'])).toBeUndefined();
+    expect(choiceLogProbsFromTokens([at('positive', 0.9)], ['positive', 'negative'])).toBeUndefined();
   });
 
   it('is undefined without tokens (an endpoint that sent no logprobs content)', () => {
@@ -47,6 +55,11 @@ describe('choiceLogProbsFromTokens', () => {
     const header = ['[[', ' ##', ' sentiment', ' ##', ' ]]'].map(certain);
     const tokens = [...header, at('\nnegative', 0.8, [['\nnegative', 0.8], ['\npositive', 0.2]]), certain('\n\n[['), certain(' ##')];
     expect(choiceLogProbsFromTokens(tokens, ['positive', 'negative'])).toEqual(logs(0.2, 0.8));
+  });
+
+  it('reads the first token when the label token came without alternatives', () => {
+    const tokens = [at(' 1', 0.4, [[' 1', 0.4], [' Positive', 0.3], [' negative', 0.1]]), certain('00%'), at(' positive', 0.9)];
+    expect(choiceLogProbsFromTokens(tokens, ['positive', 'negative'])).toEqual(logs(0.3, 0.1));
   });
 
   it('finds the answer only where a label is a whole word, else reads the first token', () => {

@@ -127,11 +127,14 @@ describe('OpenAICompatibleLM against the HTTP double', () => {
       expect(double.requests[0]?.body).not.toHaveProperty('top_logprobs');
     });
 
-    it('reports none when a label is not among the top tokens', async () => {
-      double.setHandler(() => 'negative');
-      const out = await lm().complete(user('x'), labels);
-      expect(out).toMatchObject({ text: 'negative' });
-      expect(out.choiceLogProbs).toBeUndefined();
+    it('bounds a label missing from the top tokens, and reports none when no label is there', async () => {
+      double.setHandler(() => ({ text: 'negative', choiceProbs: { negative: 0.6, maybe: 0.3 } }));
+      const bounded = await lm().complete(user('x'), labels);
+      expect(bounded.choiceLogProbs).toEqual([expect.closeTo(Math.log(0.1), 10), expect.closeTo(Math.log(0.6), 10)]);
+      double.setHandler(() => ({ text: 'maybe', choiceProbs: { maybe: 0.7, perhaps: 0.3 } }));
+      const none = await lm().complete(user('x'), labels);
+      expect(none).toMatchObject({ text: 'maybe' });
+      expect(none.choiceLogProbs).toBeUndefined();
     });
 
     it('reports none from an endpoint that ignores logprobs', async () => {

@@ -77,28 +77,29 @@ describeWithModel('OpenAI-compatible server over the local model', () => {
     expect(error.message).toContain('messages.0.role');
   });
 
-  it('returns OpenAI logprobs for every generated token with its top_logprobs', async () => {
-    const completion = await client.chat.completions.create({
-      model: TEST_MODEL,
-      messages: [{ role: 'user', content: 'Text: I love this phone\nSentiment:' }],
-      max_tokens: 3,
-      logprobs: true,
-      top_logprobs: 5,
-    });
+  it('returns OpenAI logprobs for the reply up to its first visible token, the reply unchanged', async () => {
+    const request = { model: TEST_MODEL, messages: [{ role: 'user' as const, content: 'Count to fifty: one, two, three, four,' }], max_tokens: 6 };
+    const completion = await client.chat.completions.create({ ...request, logprobs: true, top_logprobs: 5 });
     const choice = completion.choices[0];
     const content = choice?.logprobs?.content ?? [];
-    expect(content).toHaveLength(completion.usage?.completion_tokens ?? -1);
-    expect(content.map((t) => t.token).join('').trim()).toBe(choice?.message.content);
+    // Leading whitespace tokens, then the first visible one: where a label answer starts.
+    expect(content.length).toBeGreaterThan(0);
+    expect(content.length).toBeLessThanOrEqual(completion.usage?.completion_tokens ?? 0);
+    expect(content.slice(0, -1).every((t) => t.token.trim() === '')).toBe(true);
+    expect(content.at(-1)?.token.trim()).not.toBe('');
+    expect(choice?.message.content?.startsWith(content.map((t) => t.token).join('').trim())).toBe(true);
     for (const entry of content) {
       expect(entry.bytes).toEqual([...Buffer.from(entry.token, 'utf8')]);
-      expect(entry.top_logprobs).toHaveLength(5);
       const tops = entry.top_logprobs.map((t) => t.logprob);
+      expect(tops).toHaveLength(5);
       expect(tops).toEqual([...tops].sort((a, b) => b - a));
       expect(Math.max(...tops)).toBeLessThanOrEqual(0);
       // Greedy: the chosen token is the likeliest one.
       expect(entry.top_logprobs[0]).toEqual({ token: entry.token, logprob: entry.logprob, bytes: entry.bytes });
     }
-    const plain = await client.chat.completions.create({ model: TEST_MODEL, messages: [{ role: 'user', content: 'Hi' }], max_tokens: 1 });
+    const plain = await client.chat.completions.create(request);
+    expect(plain.choices[0]?.message.content).toBe(choice?.message.content);
+    expect(plain.usage?.completion_tokens).toBe(completion.usage?.completion_tokens);
     expect(plain.choices[0]?.logprobs).toBeNull();
   });
 

@@ -169,32 +169,42 @@ class LocalLM implements LM {
     const stops = options.stop ?? [];
     const topLogProbs = options.topLogProbs;
     const grammar = choices ? new lib.LlamaGrammarEvaluationState({ model, grammar: await this.grammarFor(choices) }) : undefined;
-    const pending = await alignSequence(sequence, prompt);
+    const sampling = { temperature, ...(temperature > 0 ? { seed: seedFromRollout(options.rolloutId) } : {}), grammarEvaluationState: grammar };
+    let pending = await alignSequence(sequence, prompt);
     const generated: Token[] = [];
     const tokenLogProbs: GeneratedTokenLogProb[] = [];
     let text = '';
-    // The same evaluation with or without probabilities (`evaluate` is this without metadata), so asking
-    // for log-probabilities does not change the reply.
-    const evaluation = sequence.evaluateWithMetadata(pending, { probabilities: topLogProbs !== undefined }, {
-      temperature,
-      ...(temperature > 0 ? { seed: seedFromRollout(options.rolloutId) } : {}),
-      grammarEvaluationState: grammar,
-    });
-    for await (const output of evaluation) {
-      const { token, probabilities } = output as { token: Token; probabilities?: Map<Token, number> };
-      if (probabilities && topLogProbs !== undefined) {
-        tokenLogProbs.push(this.tokenLogProb(token, probabilities, topLogProbs, [...prompt, ...generated].slice(-DETOKENIZE_CONTEXT)));
+    let more = true;
+    while (more) {
+      more = false;
+      // Reading the distribution costs ~5x a token on Gemma's 262k-token vocabulary (it is sorted whole;
+      // docs/BENCHMARKS.md), so log-probabilities are read up to the reply's first visible token, where a
+      // label answer starts, and later tokens are generated as without them. (With a grammar — a label —
+      // every token: a second evaluation would not carry the grammar's state.)
+      const reading = topLogProbs !== undefined && (grammar !== undefined || text.trim() === '');
+      for await (const output of sequence.evaluateWithMetadata(pending, { probabilities: reading }, sampling)) {
+        const { token, probabilities } = output as { token: Token; probabilities?: Map<Token, number> };
+        if (reading && probabilities) {
+          tokenLogProbs.push(this.tokenLogProb(token, probabilities, topLogProbs ?? 0, [...prompt, ...generated].slice(-DETOKENIZE_CONTEXT)));
+        }
+        generated.push(token);
+        text = model.detokenize(generated);
+        const stopAt = firstOf(firstStop(text, stops), this.render === 'plain' ? turnEnd(text) : -1);
+        if (stopAt !== -1) {
+          text = text.slice(0, stopAt);
+          break;
+        }
+        // A grammar-forced label is done once no longer label extends it (saves one forward pass).
+        if (choices && isFinalChoice(text.trim(), choices)) break;
+        if (generated.length >= options.maxTokens) break;
+        if (reading && !grammar && text.trim() !== '') {
+          // Leaving the evaluation leaves this token unevaluated; the next one evaluates it, as this one
+          // would have, one token at a time (at temperature > 0 its sampler starts again from the seed).
+          pending = [token];
+          more = true;
+          break;
+        }
       }
-      generated.push(token);
-      text = model.detokenize(generated);
-      const stopAt = firstOf(firstStop(text, stops), this.render === 'plain' ? turnEnd(text) : -1);
-      if (stopAt !== -1) {
-        text = text.slice(0, stopAt);
-        break;
-      }
-      // A grammar-forced label is done once no longer label extends it (saves one forward pass).
-      if (choices && isFinalChoice(text.trim(), choices)) break;
-      if (generated.length >= options.maxTokens) break;
     }
     return { text: text.trim(), tokens: generated.length, ...(topLogProbs !== undefined && { tokenLogProbs }) };
   }

@@ -22,7 +22,7 @@ export interface CompletionOptions {
    */
   scoreChoices?: boolean;
   /**
-   * Also report each generated token's log-probability and the `topLogProbs` likeliest tokens at its
+   * Also report generated tokens' log-probabilities with the `topLogProbs` likeliest tokens at each
    * position (`Completion.tokenLogProbs`, OpenAI's `logprobs.content`). Providers that cannot leave it out.
    */
   topLogProbs?: number;
@@ -53,7 +53,11 @@ export interface Completion {
   cached: boolean;
   /** Log-probability of each of `options.choices`, in order, when `scoreChoices` asked and the provider can tell. */
   choiceLogProbs?: number[];
-  /** One entry per generated token, when `topLogProbs` asked and the provider can tell. */
+  /**
+   * When `topLogProbs` asked and the provider can tell: the generated tokens from the first, in order —
+   * every one from an endpoint, up to the first visible one from the embedded model (reading the
+   * distribution costs it several tokens' time; a label answer starts there).
+   */
   tokenLogProbs?: GeneratedTokenLogProb[];
 }
 
