@@ -151,7 +151,7 @@ export function renderReport(record: RunRecord): { markdown: string; svg: string
     `Model \`${record.model}\` behind one \`kkachi model serve\` for all systems (its default rendering), one request at a time, temperature 0, at most ${record.maxTokens} reply tokens, no response caches. ` +
       `Splits: one shuffle per task (seed ${sizes.seed}); the first ${sizes.test} rows are the test set, the next ${sizes.train} the train set every optimizer gets. ` +
       `BootstrapFewShot everywhere: ${record.maxDemos} bootstrapped demos (+ ${record.maxDemos} labelled in DSPy and Kkachi; Ax has no labelled ones), one round, a trace kept when its answer is the gold label or has token F1 ≥ 0.5. ` +
-      `Kkachi's "recommended" is what a task spec without an optimizer gets (\`recommendedOptimizer\`); over HTTP it cannot read label probabilities, so it runs without calibration. ` +
+      `Kkachi's "recommended" is what a task spec without an optimizer gets (\`recommendedOptimizer\`); for labels it includes calibrated candidates, whose label probabilities it reads over HTTP from the server's \`logprobs\` (the answer token's top 20). ` +
       'Calls and tokens are counted by a proxy in front of the server (each phase its own URL); scores by one scorer for all systems (an answer outside the labels, or none, is wrong); intervals are 95% percentile bootstrap over the test rows. ' +
       `Figure: \`${CHART}\` (hollow: zero-shot, filled: optimized at the row's total wall time; bars: 95% CI).`,
     '',
