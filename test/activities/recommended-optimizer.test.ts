@@ -4,9 +4,12 @@
  * the winner): on an imbalanced keyword world the all-"negative" zero-shot candidate scores its
  * accuracy under the accuracy gate and its macro-F1 under a macro-F1 gate.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseTaskSpec, type TaskSpecInput } from '../../src/core/task-spec';
 import type { Example } from '../../src/core/types';
-import { keywordOracle, makeExamples } from '../support/keyword-world';
+import { keywordModel, keywordOracle, makeExamples } from '../support/keyword-world';
 import { startLMDouble, type LMDouble } from '../support/lm-double';
 import { harness, keywordSpec, type Harness } from './support';
 
@@ -63,4 +66,35 @@ it('scores random-search candidates on the gate measure', async () => {
   // Macro-F1 of always "negative": F1(negative) = 2n / (2n + p), F1(positive) = 0.
   const byF1 = await run({ measure: { name: 'macro_f1' } });
   expect(byF1.zeroShot).toBeCloseTo(negatives / (2 * negatives + positives), 12);
+});
+
+it('calibrates the recommended candidates over an endpoint that reports logprobs, the same from the response cache', async () => {
+  double.setHandler(keywordModel({ followMajority: true }));
+  const cacheDir = await mkdtemp(join(tmpdir(), 'kkachi-recommended-calibrated-'));
+  const { optimizer: _named, ...unnamed } = keywordSpec(double.baseURL) as TaskSpecInput;
+  const spec = parseTaskSpec(unnamed);
+  const optimize = async () => {
+    const cached = harness(cacheDir);
+    try {
+      const { result: baseline } = await cached.run('ensureBaseline', [spec]);
+      const { result: data } = await cached.run('buildDataset', [spec, { cycle: 1 }]);
+      return (await cached.run('optimize', [spec, { datasetId: data.datasetId, parentVersionId: baseline.versionId, cycle: 1 }])).result.candidates;
+    } finally {
+      await cached.store.close();
+    }
+  };
+  try {
+    const fresh = await optimize();
+    const labels = fresh.map((c) => c.label);
+    for (const base of ['zero-shot', 'labeled-only']) {
+      expect(labels).toEqual(expect.arrayContaining([`${base}+calibrated`, `${base}+batch`, `${base}+fitted`]));
+    }
+    // Every call is a cache hit the second time; the hits keep their label log-probabilities, so the twins stay.
+    const calls = double.requests.length;
+    expect(await optimize()).toEqual(fresh);
+    expect(double.requests).toHaveLength(calls);
+  } finally {
+    double.setHandler(keywordOracle({ followMajority: true }));
+    await rm(cacheDir, { recursive: true, force: true });
+  }
 });
