@@ -1,15 +1,16 @@
 /**
  * buildDataset: freezes what a cycle trains and is judged on. Seed examples plus every feedback record
- * (the user's correct output is the label) are split into train/val by the spec's seed; the holdout
- * comes from the spec alone and nothing that is reported on is ever trained on.
+ * (the user's correct output is the label) are split into train/val by the spec's seed, stratified by
+ * label for a classification; the holdout comes from the spec alone and nothing that is reported on
+ * is ever trained on.
  */
 import type { z } from 'zod';
 import { canonicalJson } from '../core/canonical';
 import { loadDataset } from '../core/datasets';
 import { describeZodError } from '../core/errors';
-import { createRng } from '../core/random';
-import { inputSchema, outputSchema, parseSignature, type Signature } from '../core/signature';
-import { parseTaskSpec } from '../core/task-spec';
+import { inputSchema, outputSchema, parseSignature, soleEnumChoices, type Signature } from '../core/signature';
+import { recallFloorWarning, splitTrainVal } from '../core/split';
+import { parseTaskSpec, type TaskSpec } from '../core/task-spec';
 import type { Example, FeedbackRecord, Fields } from '../core/types';
 import type { Deps } from './deps';
 import { activityLog } from './progress';
@@ -47,6 +48,20 @@ function trainingPool(candidates: readonly Example[], holdout: readonly Example[
   });
 }
 
+/** A classification's label of an example (any value outside the enum is a stratum of its own); undefined for other tasks. */
+function labelOf(signature: Signature): ((e: Example) => string) | undefined {
+  const field = soleEnumChoices(signature) && signature.outputs[0]?.name;
+  return field ? (e) => String(e.outputs[field] ?? '') : undefined;
+}
+
+/** Why the validation split cannot judge the spec's recall floor, if it cannot. */
+function valWarning(spec: TaskSpec, signature: Signature, val: readonly Example[]): string | undefined {
+  const floor = spec.gate.recallFloor;
+  const label = labelOf(signature);
+  if (!floor || !label) return undefined;
+  return recallFloorWarning(val.filter((e) => label(e) === floor.label).length, floor);
+}
+
 export function datasetActivities({ store, baseDir }: Deps): Pick<KkachiActivities, 'buildDataset'> {
   return {
     async buildDataset(rawSpec, { cycle }) {
@@ -58,17 +73,18 @@ export function datasetActivities({ store, baseDir }: Deps): Pick<KkachiActiviti
       const feedback = feedbackExamples(signature, await store.listFeedback(spec.name)).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
       const pool = trainingPool([...seeds, ...feedback], holdout);
 
-      const shuffled = createRng(spec.optimizer.seed).shuffle(pool);
-      // At least one example on each side once there are two, so neither optimizing nor validating starves.
-      const valSize = pool.length < 2 ? 0 : Math.min(pool.length - 1, Math.max(1, Math.round(pool.length * spec.data.valFraction)));
-      const snapshot = await store.putDataset({ task: spec.name, train: shuffled.slice(valSize), val: shuffled.slice(0, valSize), holdout });
-      activityLog().info('dataset built', { task: spec.name, cycle, datasetId: snapshot.id, train: snapshot.train.length, val: valSize, holdout: holdout.length });
+      const { train, val } = splitTrainVal(pool, { valFraction: spec.data.valFraction, seed: spec.optimizer.seed, labelOf: labelOf(signature) });
+      const snapshot = await store.putDataset({ task: spec.name, train, val, holdout });
+      activityLog().info('dataset built', { task: spec.name, cycle, datasetId: snapshot.id, train: train.length, val: val.length, holdout: holdout.length });
+      const warning = valWarning(spec, signature, val);
+      if (warning) activityLog().warn(warning, { task: spec.name, cycle, datasetId: snapshot.id });
       return {
         datasetId: snapshot.id,
         train: snapshot.train.length,
         val: snapshot.val.length,
         holdout: holdout.length,
         corrections: (await store.feedbackCounts(spec.name)).corrections,
+        ...(warning && { valWarning: warning }),
       };
     },
   };

@@ -16,6 +16,8 @@ export interface DatasetSummary {
   val: number;
   holdout: number;
   corrections: number;
+  /** Why the validation split cannot judge the spec's recall floor (too few rows of its label); absent when it can. */
+  valWarning?: string;
 }
 
 export const evalSummarySchema = z.object({

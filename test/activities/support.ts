@@ -1,7 +1,7 @@
 /** Shared setup for activity tests: a keyword-world task spec pointed at the LM double, and a store. */
 import { MockActivityEnvironment } from '@temporalio/testing';
 import type { Info } from '@temporalio/activity';
-import { DefaultLogger } from '@temporalio/worker';
+import { DefaultLogger, type Logger } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
 import type { KkachiActivities } from '../../src/contract';
 import { parseTaskSpec, type TaskSpec, type TaskSpecInput } from '../../src/core/task-spec';
@@ -44,12 +44,12 @@ export interface Harness {
   run<K extends Activity>(name: K, args: Args<K>, info?: Partial<Info>): Promise<{ result: Result<K>; heartbeats: unknown[] }>;
 }
 
-/** heartbeatIntervalMs 0: a heartbeat on every progress report and no keep-alive timer. */
-export function harness(cacheDir: string | null = null, heartbeatIntervalMs = 0): Harness {
+/** heartbeatIntervalMs 0: a heartbeat on every progress report and no keep-alive timer; logger: where activities log (errors only by default). */
+export function harness(cacheDir: string | null = null, heartbeatIntervalMs = 0, logger: Logger = new DefaultLogger('ERROR')): Harness {
   const store: Store = openSqliteStore(':memory:');
   const activities = createActivities({ store, cacheDir, heartbeatIntervalMs });
   const attempt: Harness['attempt'] = async (name, args, info) => {
-    const env = new MockActivityEnvironment(info, { logger: new DefaultLogger('ERROR') });
+    const env = new MockActivityEnvironment(info, { logger });
     const heartbeats: unknown[] = [];
     env.on('heartbeat', (d: unknown) => heartbeats.push(d));
     const fn = activities[name] as (...a: unknown[]) => Promise<never>;
