@@ -29,6 +29,8 @@ export interface CycleRecord {
   reason: string;
   startedAt: number;
   finishedAt: number | null;
+  /** Why the cycle's validation split could not judge the recall floor (see DatasetSummary); absent when it could, and before it existed. */
+  valWarning?: string;
 }
 
 export interface LearnerStatus {
@@ -72,6 +74,8 @@ export interface CycleResult {
   decision: Exclude<CycleDecision, 'running' | 'failed'>;
   reason: string;
   activeVersion: string;
+  /** The dataset's `valWarning`, when it had one. */
+  valWarning?: string;
 }
 
 export const optimizeNowUpdate = defineUpdate<OptimizeNowAck, [OptimizeNowRequest]>('optimizeNow');

@@ -38,6 +38,8 @@ export interface CycleMetrics {
   /** The candidate's accuracy on the snapshot's validation split. */
   valAccuracy: number;
   lmCalls: number;
+  /** The dataset's `valWarning`, when it had one. */
+  valWarning?: string;
 }
 
 export interface FinalMetrics {

@@ -244,6 +244,7 @@ class Story {
       if (before === undefined) this.say(`cycle ${c.cycle}: started by the ${c.trigger === 'drift' ? 'accuracy-drop (drift)' : c.trigger} trigger`);
       if (c.decision !== 'running' && before !== c.decision) {
         this.say(`cycle ${c.cycle}: ${c.decision} — ${c.reason}`);
+        if (c.valWarning) this.say(`  note: ${c.valWarning}`);
         this.lastStage = '';
       }
       this.told.set(c.cycle, c.decision);

@@ -13,7 +13,7 @@ export async function optimizationCycle(input: CycleInput): Promise<CycleResult>
   const spec = requireTaskSpec(input.spec);
   markProgress({ task: spec.name, activeVersion: input.activeVersionId });
   const { dataset, optimized } = await buildAndOptimize(spec, input.cycle, input.activeVersionId);
-  const base = { cycle: input.cycle, datasetId: dataset.datasetId, candidateVersion: optimized.versionId };
+  const base = { cycle: input.cycle, datasetId: dataset.datasetId, candidateVersion: optimized.versionId, ...(dataset.valWarning && { valWarning: dataset.valWarning }) };
 
   if (optimized.versionId === input.activeVersionId) {
     const reason = 'kept: the optimizer reproduced the active program';

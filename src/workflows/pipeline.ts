@@ -92,6 +92,7 @@ export async function optimizationPipeline(rawInput: PipelineInput): Promise<Pip
       demos: optimized.demos,
       valAccuracy: val.accuracy,
       lmCalls: optimized.lmCalls + val.lmCalls,
+      ...(dataset.valWarning && { valWarning: dataset.valWarning }),
     };
     progress.cycles.push(metrics);
     return metrics;

@@ -252,6 +252,7 @@ export class TaskLearner {
         }),
       );
       Object.assign(record, { candidateVersion: result.candidateVersion, gate: result.gate, decision: result.decision, reason: result.reason });
+      if (result.valWarning) record.valWarning = result.valWarning;
     } catch (err) {
       if (running.rollbackReason !== undefined && isCancellation(err)) {
         Object.assign(record, { decision: 'rolled-back', reason: `operator rollback: ${running.rollbackReason}` });

@@ -6,6 +6,7 @@
 import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { feedbackSignal, INVALID_FEEDBACK, learnerWorkflowId, optimizeNowUpdate, statusQuery, submitFeedbackBatchUpdate, submitFeedbackUpdate } from '../../src/contract';
+import { renderStatus } from '../../src/cli/commands/task-status';
 import { createArtifact } from '../../src/core/artifact';
 import { createProgram } from '../../src/core/program';
 import { learner } from '../../src/workflows/learner';
@@ -47,6 +48,8 @@ it('starts a cycle when corrections reach the threshold and promotes the better 
   expect(cycle?.gate?.candidate.accuracy).toBeGreaterThan((cycle?.gate?.baseline.accuracy ?? 1) + 0.05);
   expect(done.activeVersion).toBe(cycle?.candidateVersion);
   expect(done.activeVersion).not.toBe(baseline);
+  // No recall floor: nothing for the validation split to fall short of.
+  expect(cycle).not.toHaveProperty('valWarning');
   expect(done.counters).toEqual({ received: 4, corrections: 3, duplicates: 0, rejected: 0 });
   expect(done.pendingCorrections).toBe(0);
   // The registry agrees: the candidate is active, the baseline is previous.
@@ -68,6 +71,19 @@ it('fires a cycle when the retrain interval passes with new feedback', async () 
   const done = await waitForStatus(handle, (s) => s.cycles[0]?.decision !== undefined && s.cycles[0].decision !== 'running', 90_000);
   expect(done.cycles[0]).toMatchObject({ cycle: 1, trigger: 'interval' });
   expect(done.pendingCorrections).toBe(0);
+  await handle.terminate('test done');
+}, 120_000);
+
+it("keeps the dataset's warning that the validation split cannot judge the recall floor in the cycle record, and task status prints it", async () => {
+  const spec = keywordTask('thin-val', h.double.baseURL, { triggers: { corrections: 1_000 }, gate: { recallFloor: { label: 'positive', min: 0.5 } } });
+  const handle = await start(spec);
+  await waitForStatus(handle, (s) => s.activeVersion !== null);
+  await handle.executeUpdate(optimizeNowUpdate, { args: [{ reason: 'test' }] });
+  const done = await waitForStatus(handle, (s) => s.cycles[0]?.decision !== undefined && s.cycles[0].decision !== 'running', 90_000);
+  // 30 seed rows, 12 positive, 8 validating: 3 positive (the label's share, 3.2).
+  const warning = 'the validation split holds 3 rows of "positive": the recall floor of 50% cannot be judged before the gate';
+  expect(done.cycles[0]?.valWarning).toBe(warning);
+  expect(renderStatus(done)).toContain(`cycle 1: ${warning}`);
   await handle.terminate('test done');
 }, 120_000);
 

@@ -59,7 +59,8 @@ export function renderStatus(status: LearnerStatus, progress: CycleProgress | nu
       cy.reason,
     ]),
   );
-  return `${lines.join('\n')}\n\n${table}\n`;
+  const notes = status.cycles.flatMap((cy) => (cy.valWarning ? [`cycle ${cy.cycle}: ${cy.valWarning}`] : []));
+  return `${lines.join('\n')}\n\n${table}\n${notes.map((n) => `${n}\n`).join('')}`;
 }
 
 export const taskStatusCommand: Command = {
