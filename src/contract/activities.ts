@@ -137,7 +137,7 @@ export interface KkachiActivities {
   ensureBaseline(spec: TaskSpec): Promise<{ versionId: string; active: string }>;
   /** The registry's `active` pointer now, and the live canary (absent in histories recorded before it was read). */
   activeVersion(task: string): Promise<{ active: string | null; canary?: CanaryPointer | null }>;
-  /** Snapshot seed examples + all corrections so far into train/val (split by seed) + holdout. */
+  /** Snapshot seed examples + all corrections so far into train/val (split by seed, by label for a classification) + holdout. */
   buildDataset(spec: TaskSpec, opts: { cycle: number }): Promise<DatasetSummary>;
   /** Run the spec's optimizer on a dataset snapshot; heartbeats progress and resumes from it. */
   optimize(spec: TaskSpec, opts: { datasetId: string; parentVersionId: string; cycle: number }): Promise<OptimizeSummary>;
