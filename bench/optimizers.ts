@@ -1,7 +1,7 @@
 /**
  * Optimizers on the embedded model, on several real labelled sets: zero-shot, DSPy's BootstrapFewShot
  * as DSPy configures it, the same with label-balanced demos, Kkachi's recommended configuration
- * (what a spec without an optimizer gets), KNNFewShot against as many fixed demos, and Routing by a
+ * (what a spec without an optimizer gets), DSPy's Ensemble of that search's best three, KNNFewShot against as many fixed demos, and Routing by a
  * source field (and by a classifier, for requests whose source names no route) against one program, each scored on held-out rows by macro-F1, accuracy and the
  * largest over-answer ratio (a label's share of the answers ÷ its true share), with the median
  * latency of a test prediction (KNN's per-request demos cannot reuse a shared prompt prefix).
@@ -74,6 +74,8 @@ async function main() {
         'random search, 16 labelled demos, balanceLabels + calibrate',
         () => compileWith({ name: 'BootstrapFewShotWithRandomSearch', config: { numCandidatePrograms: 4, maxLabeledDemos: 16, balanceLabels: true, calibrate: true } }),
       ],
+      // DSPy's Ensemble over the recommended search: its best 3 distinct candidates vote on every input.
+      ['Ensemble of the recommended search, size 3', () => compileWith({ name: 'Ensemble', config: { ...recommendedOptimizer(set.signature).config, size: 3 } })],
       ['LabeledFewShot k=4 (fixed demos)', () => compileWith({ name: 'LabeledFewShot', config: { k: 4 } })],
       ['KNNFewShot k=4', () => compileWith({ name: 'KNNFewShot', config: { k: 4 } })],
     ];
