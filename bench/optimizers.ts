@@ -29,14 +29,21 @@ function scoreOf(report: EvalReport, set: readonly Example[], labels: string[]) 
   return { macroF1: summary.macroF1, accuracy: summary.accuracy, overAnswer };
 }
 
-/** Demos a prediction sees: KNN's k per request, or per route for a router. */
+/** Demos a prediction sees: KNN's k per request, per route for a router, per voter for an ensemble. */
 function demosOf(program: ProgramSpec): string {
   if (program.knn) return `${program.knn.k} of ${program.knn.pool.length}`;
+  if (program.ensemble) return [program, ...program.ensemble.members].map((voter) => voter.demos.length).join(' + ');
   if (program.router) {
     const routes = Object.entries(program.router.routes).map(([value, route]) => `${value} ${route.demos.length}`);
     return [...routes, ...(program.router.classifier ? [`classifier ${program.router.classifier.demos.length}`] : [])].join(', ');
   }
   return String(program.demos.length);
+}
+
+/** Whether a program's answers are calibrated: per voter for an ensemble. */
+function calibrated(program: ProgramSpec): string {
+  const voters = [program, ...(program.ensemble?.members ?? [])];
+  return voters.map((voter) => (voter.calibration ? 'yes' : 'no')).join(' + ');
 }
 
 async function main() {
@@ -91,6 +98,8 @@ async function main() {
     }
     async function compileWith(choice: { name: string; config?: unknown }) {
       const result = await createOptimizer(choice).compile(student, { trainset, valset, lm, metric, seed: 0, score: valScore });
+      const vote = result.candidates.find((c) => c.label.startsWith('ensemble of'));
+      if (vote) console.log(`# ${vote.label} (validation score ${vote.score.toFixed(3)})`);
       return { program: result.program, calls: result.usage?.predictions ?? 0 };
     }
     for (const [name, run, rows = test] of runs) {
@@ -101,7 +110,7 @@ async function main() {
       const report = await evaluate(program, rows, { lm, metric, concurrency: 1 });
       const s = scoreOf(report, rows, set.labels);
       console.log(
-        `| ${set.name} | ${name} | ${s.macroF1.toFixed(3)} | ${(s.accuracy * 100).toFixed(1)}% | ${s.overAnswer.toFixed(2)}× | ${demosOf(program)} | ${program.calibration ? 'yes' : 'no'} | ${calls} | ${compileS.toFixed(0)} | ${report.latency.p50.toFixed(0)} |`,
+        `| ${set.name} | ${name} | ${s.macroF1.toFixed(3)} | ${(s.accuracy * 100).toFixed(1)}% | ${s.overAnswer.toFixed(2)}× | ${demosOf(program)} | ${calibrated(program)} | ${calls} | ${compileS.toFixed(0)} | ${report.latency.p50.toFixed(0)} |`,
       );
     }
   }

@@ -7,8 +7,9 @@
 import { calibrate } from '../../src/core/calibration';
 import { OpenAICompatibleLM } from '../../src/core/lm/openai';
 import { labelAccuracy } from '../../src/core/metrics';
-import { BootstrapFewShotWithRandomSearch } from '../../src/core/optimizers';
-import { predict } from '../../src/core/program';
+import { ensembleOf } from '../../src/core/ensemble';
+import { BootstrapFewShotWithRandomSearch, Ensemble } from '../../src/core/optimizers';
+import { predict, type ProgramSpec } from '../../src/core/program';
 import { KEYWORD_CONFIDENCE, keywordModel, keywordOracle, keywordProgram, makeExamples } from '../support/keyword-world';
 import { startLMDouble, type LMDouble } from '../support/lm-double';
 
@@ -50,6 +51,16 @@ describe('calibration over an OpenAI-compatible endpoint (the HTTP double)', () 
     expect(sure).toMatchObject({ ok: true, outputs: { sentiment: 'positive' } });
     const sureNegative = await predict(calibrated!, { text: 'Review D: The glorp arrived on Tuesday.' }, lm);
     expect(sureNegative).toMatchObject({ ok: true, outputs: { sentiment: 'negative' } });
+  });
+
+  it('Ensemble: one voter per prompt, each its best variant, never two twins of one prompt', async () => {
+    const ctx = { trainset: makeExamples(12, 1), valset: makeExamples(10, 2), lm, metric, seed: 0 };
+    const { ranked } = await search().search(keywordProgram(), ctx);
+    const promptOf = ({ calibration: _calibration, ...prompt }: ProgramSpec) => JSON.stringify(prompt);
+    const bestPerPrompt = ranked.filter((c, i) => ranked.findIndex((d) => promptOf(d.program) === promptOf(c.program)) === i);
+    expect(bestPerPrompt.length).toBeLessThan(ranked.length); // the twins are there to be skipped
+    const result = await new Ensemble({ numCandidatePrograms: 0, maxBootstrappedDemos: 2, maxLabeledDemos: 2, calibrate: true, size: 3 }).compile(keywordProgram(), ctx);
+    expect(result.program).toEqual(ensembleOf(bestPerPrompt.slice(0, 3).map((c) => c.program)));
   });
 
   it('gives random search calibrated twins of each candidate', async () => {
