@@ -1,15 +1,16 @@
 /**
  * buildDataset: freezes what a cycle trains and is judged on. Seed examples plus every feedback record
  * (the user's correct output is the label) are split into train/val by the spec's seed, stratified by
- * label for a classification; the holdout comes from the spec alone and nothing that is reported on
- * is ever trained on.
+ * label for a classification (with enough validation rows of the recall floor's label to judge it,
+ * where the pool has them); the holdout comes from the spec alone and nothing that is reported on is
+ * ever trained on.
  */
 import type { z } from 'zod';
 import { canonicalJson } from '../core/canonical';
 import { loadDataset } from '../core/datasets';
 import { describeZodError } from '../core/errors';
 import { inputSchema, outputSchema, parseSignature, soleEnumChoices, type Signature } from '../core/signature';
-import { recallFloorWarning, splitTrainVal } from '../core/split';
+import { MIN_ROWS_TO_JUDGE_RECALL, recallFloorWarning, splitTrainVal } from '../core/split';
 import { parseTaskSpec, type TaskSpec } from '../core/task-spec';
 import type { Example, FeedbackRecord, Fields } from '../core/types';
 import type { Deps } from './deps';
@@ -54,12 +55,19 @@ function labelOf(signature: Signature): ((e: Example) => string) | undefined {
   return field ? (e) => String(e.outputs[field] ?? '') : undefined;
 }
 
+/** The recall floor's label gets enough validation rows to judge it, where the pool has them (none for a spec without one). */
+function minValRows(spec: TaskSpec): Record<string, number> {
+  const floor = spec.gate.recallFloor;
+  return floor ? { [floor.label]: MIN_ROWS_TO_JUDGE_RECALL } : {};
+}
+
 /** Why the validation split cannot judge the spec's recall floor, if it cannot. */
-function valWarning(spec: TaskSpec, signature: Signature, val: readonly Example[]): string | undefined {
+function valWarning(spec: TaskSpec, signature: Signature, pool: readonly Example[], val: readonly Example[]): string | undefined {
   const floor = spec.gate.recallFloor;
   const label = labelOf(signature);
   if (!floor || !label) return undefined;
-  return recallFloorWarning(val.filter((e) => label(e) === floor.label).length, floor);
+  const rowsOf = (rows: readonly Example[]) => rows.filter((e) => label(e) === floor.label).length;
+  return recallFloorWarning({ val: rowsOf(val), pool: rowsOf(pool) }, floor);
 }
 
 export function datasetActivities({ store, baseDir }: Deps): Pick<KkachiActivities, 'buildDataset'> {
@@ -73,10 +81,10 @@ export function datasetActivities({ store, baseDir }: Deps): Pick<KkachiActiviti
       const feedback = feedbackExamples(signature, await store.listFeedback(spec.name)).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
       const pool = trainingPool([...seeds, ...feedback], holdout);
 
-      const { train, val } = splitTrainVal(pool, { valFraction: spec.data.valFraction, seed: spec.optimizer.seed, labelOf: labelOf(signature) });
+      const { train, val } = splitTrainVal(pool, { valFraction: spec.data.valFraction, seed: spec.optimizer.seed, labelOf: labelOf(signature), minValRows: minValRows(spec) });
       const snapshot = await store.putDataset({ task: spec.name, train, val, holdout });
       activityLog().info('dataset built', { task: spec.name, cycle, datasetId: snapshot.id, train: train.length, val: val.length, holdout: holdout.length });
-      const warning = valWarning(spec, signature, val);
+      const warning = valWarning(spec, signature, pool, val);
       if (warning) activityLog().warn(warning, { task: spec.name, cycle, datasetId: snapshot.id });
       return {
         datasetId: snapshot.id,

@@ -1,6 +1,7 @@
 /**
  * buildDataset's train/val split on a skewed classification: the minority label is validated in its
- * share, and the result and the log say when the validation split is too thin to judge the recall floor.
+ * share, the recall floor's label on at least 5 rows where the pool has 10, and the result and the log
+ * say when the pool is too thin for the validation split to judge the floor.
  */
 import { DefaultLogger, type LogEntry } from '@temporalio/worker';
 import type { FeedbackRecord } from '../../src/contract';
@@ -55,9 +56,19 @@ it('validates a minority label in its share of the pool, and trains on it too', 
   expect([sixteen.result.val, sixteen.val, sixteen.train]).toEqual([13, 4, 12]);
 });
 
-it('says when the validation split holds too few rows of the recall floor label to judge it', async () => {
-  const thin = await build(16, floor);
-  const warning = 'the validation split holds 4 rows of "negative": the recall floor of 50% cannot be judged before the gate';
+it("gives the recall floor's label 5 validation rows when the pool has 10 or more, out of the other label's share", async () => {
+  // 16 of 52 are negative, 13 validating: the share is 4.0 negatives (above, without a floor); the floor takes one from positive.
+  const floored = await build(16, floor);
+  expect([floored.result.val, floored.val, floored.train]).toEqual([13, 5, 11]);
+  expect(floored.result).not.toHaveProperty('valWarning');
+  expect(floored.logs).toEqual([]);
+});
+
+it('says when the pool holds too few rows of the recall floor label to judge it, and validates on half of them', async () => {
+  // 6 of 42 are negative, 11 validating: the share is 1.6; half the negatives (3) validate, half train.
+  const thin = await build(6, floor);
+  expect([thin.result.val, thin.val, thin.train]).toEqual([11, 3, 3]);
+  const warning = 'the validation split holds 3 rows of "negative" (the pool has 6): the recall floor of 50% cannot be judged before the gate';
   expect(thin.result.valWarning).toBe(warning);
   expect(thin.logs).toContain(warning);
 });

@@ -92,6 +92,62 @@ describe('splitTrainVal, stratified by label', () => {
   });
 });
 
+describe('splitTrainVal with a minimum of validation rows for a label', () => {
+  const spam5 = { ...byLabel, minValRows: { spam: 5 } };
+
+  it("meets the minimum with rows from the other labels' shares, the total unchanged", () => {
+    // 17 of 100 spam, 20 validating: the share is 3.4 spam → 3; the minimum makes it 5 and ham gives up 2.
+    const plain = splitTrainVal(pool({ ham: 83, spam: 17 }), { valFraction: 0.2, seed: 1, ...byLabel }).val;
+    expect([count(plain, 'spam'), count(plain, 'ham')]).toEqual([3, 17]);
+    const { train, val } = splitTrainVal(pool({ ham: 83, spam: 17 }), { valFraction: 0.2, seed: 1, ...spam5 });
+    expect([count(val, 'spam'), count(val, 'ham'), val.length]).toEqual([5, 15, 20]);
+    expect(count(train, 'spam')).toBe(12);
+    // Two other labels (shares 10, 6, 2 of 18): the 3 extra rows come from both, each from the one furthest over its share.
+    const three = splitTrainVal(pool({ a: 50, b: 30, spam: 10 }), { valFraction: 0.2, seed: 5, ...spam5 }).val;
+    expect([count(three, 'a'), count(three, 'b'), count(three, 'spam'), three.length]).toEqual([8, 5, 5, 18]);
+  });
+
+  it('leaves the split as it was when the share already meets the minimum, or the label is not in the pool', () => {
+    const rows = pool({ ham: 83, spam: 17 });
+    // 30 validating: the share is 5.1 spam → 5.
+    expect(splitTrainVal(rows, { valFraction: 0.3, seed: 1, ...spam5 })).toEqual(splitTrainVal(rows, { valFraction: 0.3, seed: 1, ...byLabel }));
+    expect(splitTrainVal(rows, { valFraction: 0.2, seed: 1, ...byLabel, minValRows: { phish: 5 } })).toEqual(splitTrainVal(rows, { valFraction: 0.2, seed: 1, ...byLabel }));
+  });
+
+  it('keeps at least half of the label for training', () => {
+    // 9 or 10 validating, of which spam's share is 1–2: the minimum of 5 is cut to half the spam (rounded down).
+    for (const [spam, held] of [
+      [6, 3],
+      [7, 3],
+      [9, 4],
+      [10, 5],
+    ] as const) {
+      const { train, val } = splitTrainVal(pool({ ham: 40, spam }), { valFraction: 0.2, seed: 2, ...spam5 });
+      expect([count(val, 'spam'), count(train, 'spam')]).toEqual([held, spam - held]);
+      expect(val).toHaveLength(Math.round((40 + spam) * 0.2));
+    }
+  });
+
+  it('grows the split past the fraction only as far as the minimums need', () => {
+    // 3 validating of 30: the minimums (5 spam, 1 ham) need 6.
+    const two = splitTrainVal(pool({ ham: 20, spam: 10 }), { valFraction: 0.1, seed: 3, ...spam5 }).val;
+    expect([count(two, 'spam'), count(two, 'ham')]).toEqual([5, 1]);
+    // 2 validating of 24: one row of each small label and 5 spam.
+    const four = splitTrainVal(pool({ a: 4, b: 4, c: 4, spam: 12 }), { valFraction: 0.1, seed: 4, ...spam5 }).val;
+    expect([count(four, 'a'), count(four, 'b'), count(four, 'c'), count(four, 'spam')]).toEqual([1, 1, 1, 5]);
+  });
+
+  it('is the same for the same pool and seed, and a different seed draws different rows in the same numbers', () => {
+    const rows = pool({ ham: 70, spam: 14, phish: 6 });
+    const a = splitTrainVal(rows, { valFraction: 0.2, seed: 11, ...spam5 });
+    expect(splitTrainVal(rows, { valFraction: 0.2, seed: 11, ...spam5 })).toEqual(a);
+    const b = splitTrainVal(rows, { valFraction: 0.2, seed: 12, ...spam5 });
+    expect(ids(b.val)).not.toEqual(ids(a.val));
+    for (const label of ['ham', 'spam', 'phish']) expect(count(b.val, label)).toBe(count(a.val, label));
+    expect(count(a.val, 'spam')).toBe(5);
+  });
+});
+
 describe('splitTrainVal without labels', () => {
   it('is the plain seeded shuffle: the first round(fraction × pool) rows validate, the rest train', () => {
     const rows = pool({ any: 23 });

@@ -10,8 +10,8 @@ import { renderStatus } from '../../src/cli/commands/task-status';
 import { createArtifact } from '../../src/core/artifact';
 import { createProgram } from '../../src/core/program';
 import { learner } from '../../src/workflows/learner';
-import { KEYWORD_SIGNATURE } from '../support/keyword-world';
-import { feedbackFor, keywordTask, setUpRunningHarness, waitForStatus, type Harness } from './harness';
+import { KEYWORD_SIGNATURE, makeExamples } from '../support/keyword-world';
+import { feedbackFor, inline, keywordTask, setUpRunningHarness, waitForStatus, type Harness } from './harness';
 
 let h: Harness;
 beforeAll(async () => {
@@ -75,13 +75,15 @@ it('fires a cycle when the retrain interval passes with new feedback', async () 
 }, 120_000);
 
 it("keeps the dataset's warning that the validation split cannot judge the recall floor in the cycle record, and task status prints it", async () => {
-  const spec = keywordTask('thin-val', h.double.baseURL, { triggers: { corrections: 1_000 }, gate: { recallFloor: { label: 'positive', min: 0.5 } } });
-  const handle = await start(spec);
+  const base = keywordTask('thin-val', h.double.baseURL, { triggers: { corrections: 1_000 }, gate: { recallFloor: { label: 'positive', min: 0.5 } } });
+  // The seed examples with only 6 positive: half of them (3) validate, too few to judge the floor.
+  const seeds = makeExamples(30, 1);
+  const thin = [...seeds.filter((e) => e.outputs.sentiment !== 'positive'), ...seeds.filter((e) => e.outputs.sentiment === 'positive').slice(0, 6)];
+  const handle = await start({ ...base, data: { ...base.data, train: inline(thin) } });
   await waitForStatus(handle, (s) => s.activeVersion !== null);
   await handle.executeUpdate(optimizeNowUpdate, { args: [{ reason: 'test' }] });
   const done = await waitForStatus(handle, (s) => s.cycles[0]?.decision !== undefined && s.cycles[0].decision !== 'running', 90_000);
-  // 30 seed rows, 12 positive, 8 validating: 3 positive (the label's share, 3.2).
-  const warning = 'the validation split holds 3 rows of "positive": the recall floor of 50% cannot be judged before the gate';
+  const warning = 'the validation split holds 3 rows of "positive" (the pool has 6): the recall floor of 50% cannot be judged before the gate';
   expect(done.cycles[0]?.valWarning).toBe(warning);
   expect(renderStatus(done)).toContain(`cycle 1: ${warning}`);
   await handle.terminate('test done');
