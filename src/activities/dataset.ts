@@ -10,6 +10,7 @@ import { canonicalJson } from '../core/canonical';
 import { loadDataset } from '../core/datasets';
 import { describeZodError } from '../core/errors';
 import { inputSchema, outputSchema, parseSignature, soleEnumChoices, type Signature } from '../core/signature';
+import { ranksOnValidation } from '../core/optimizers';
 import { MIN_ROWS_TO_JUDGE_RECALL, recallFloorWarning, splitTrainVal } from '../core/split';
 import { parseTaskSpec, type TaskSpec } from '../core/task-spec';
 import type { Example, FeedbackRecord, Fields } from '../core/types';
@@ -55,15 +56,23 @@ function labelOf(signature: Signature): ((e: Example) => string) | undefined {
   return field ? (e) => String(e.outputs[field] ?? '') : undefined;
 }
 
-/** The recall floor's label gets enough validation rows to judge it, where the pool has them (none for a spec without one). */
+/**
+ * The recall floor the validation split must be able to judge: the spec's, when its optimizer ranks
+ * candidates on that split (for the others validation rows are only training rows lost).
+ */
+function floorToJudge(spec: TaskSpec): TaskSpec['gate']['recallFloor'] {
+  return ranksOnValidation(spec.optimizer) ? spec.gate.recallFloor : undefined;
+}
+
+/** The recall floor's label gets enough validation rows to judge it, where the pool has them. */
 function minValRows(spec: TaskSpec): Record<string, number> {
-  const floor = spec.gate.recallFloor;
+  const floor = floorToJudge(spec);
   return floor ? { [floor.label]: MIN_ROWS_TO_JUDGE_RECALL } : {};
 }
 
-/** Why the validation split cannot judge the spec's recall floor, if it cannot. */
+/** Why the validation split cannot judge the recall floor its optimizer ranks by, if it cannot. */
 function valWarning(spec: TaskSpec, signature: Signature, pool: readonly Example[], val: readonly Example[]): string | undefined {
-  const floor = spec.gate.recallFloor;
+  const floor = floorToJudge(spec);
   const label = labelOf(signature);
   if (!floor || !label) return undefined;
   const rowsOf = (rows: readonly Example[]) => rows.filter((e) => label(e) === floor.label).length;

@@ -45,7 +45,9 @@ async function build(negatives: number, overrides: Partial<TaskSpecInput> = {}) 
   }
 }
 
-const floor = { gate: { recallFloor: { label: 'negative', min: 0.5 } } };
+const recallFloor = { label: 'negative', min: 0.5 };
+/** A recall floor with an optimizer that ranks its candidates on the validation split. */
+const floor = { gate: { recallFloor }, optimizer: { name: 'BootstrapFewShotWithRandomSearch', config: {}, seed: 3 } } as const;
 
 it('validates a minority label in its share of the pool, and trains on it too', async () => {
   // 38 rows, 10 validating: the 2 negatives' share is 0.5 → one each side (a plain shuffle leaves 0 in val 56% of the time).
@@ -82,4 +84,12 @@ it('says nothing when the split can judge the floor, or the spec names none', as
   const noFloor = await build(2);
   expect(noFloor.result).not.toHaveProperty('valWarning');
   expect(noFloor.logs).toEqual([]);
+});
+
+it('leaves the split alone, and warns of nothing, when the optimizer never reads the validation split', async () => {
+  // keywordSpec's BootstrapFewShot picks no candidate there: the floor's minimum would only take training rows.
+  const bootstrap = await build(6, { gate: { recallFloor } });
+  expect(bootstrap).toEqual(await build(6));
+  expect([bootstrap.val, bootstrap.train]).toEqual([2, 4]);
+  expect(bootstrap.result).not.toHaveProperty('valWarning');
 });

@@ -11,7 +11,7 @@ import { OPTIMIZER_NAMES, type OptimizerName } from './recommended';
 import type { Optimizer } from './types';
 
 export * from './types';
-export { OPTIMIZER_NAMES, recommendedOptimizer, type OptimizerChoice, type OptimizerName } from './recommended';
+export { OPTIMIZER_NAMES, ranksOnValidation, recommendedOptimizer, type OptimizerChoice, type OptimizerName } from './recommended';
 export { BootstrapFewShot, bootstrapFewShotConfigSchema, TeacherErrorBudgetExceeded, type BootstrapFewShotConfig } from './bootstrap-few-shot';
 export { LabeledFewShot, labeledDemos, labeledFewShotConfigSchema, type LabeledFewShotConfig } from './labeled-few-shot';
 export { BootstrapFewShotWithRandomSearch, randomSearchConfigSchema, type RandomSearchConfig } from './random-search';

@@ -24,6 +24,23 @@ export interface OptimizerChoice {
   seed: number;
 }
 
+type OptimizerChoiceInput = { name: string; config?: Record<string, unknown> };
+
+/** Optimizers that choose among candidates by their score on the validation split. */
+const RANK_ON_VALIDATION: readonly string[] = ['BootstrapFewShotWithRandomSearch', 'Ensemble'] satisfies OptimizerName[];
+
+/**
+ * Whether an optimizer choice reads the validation split to pick its program: random search and
+ * Ensemble do; Routing does when its optimizer or one of its routes' does. The others never read it,
+ * so rows moved into it are only lost to training.
+ */
+export function ranksOnValidation(choice: { name: string; config?: Record<string, unknown> }): boolean {
+  if (RANK_ON_VALIDATION.includes(choice.name)) return true;
+  if (choice.name !== 'Routing') return false;
+  const { optimizer, routes } = (choice.config ?? {}) as { optimizer?: OptimizerChoiceInput; routes?: Record<string, OptimizerChoiceInput> };
+  return [optimizer, ...Object.values(routes ?? {})].some((c) => c !== undefined && ranksOnValidation(c));
+}
+
 const SEARCH = { numCandidatePrograms: 4, maxBootstrappedDemos: 4, maxLabeledDemos: 4 };
 
 /** Kkachi's recommended optimizer for a signature (an unparsable signature gets the generic choice). */
