@@ -81,7 +81,7 @@ async function main() {
         'random search, 16 labelled demos, balanceLabels + calibrate',
         () => compileWith({ name: 'BootstrapFewShotWithRandomSearch', config: { numCandidatePrograms: 4, maxLabeledDemos: 16, balanceLabels: true, calibrate: true } }),
       ],
-      // DSPy's Ensemble over the recommended search: its best 3 distinct candidates vote on every input.
+      // DSPy's Ensemble over the recommended search: its best 3 candidates with distinct prompts vote on every input.
       ['Ensemble of the recommended search, size 3', () => compileWith({ name: 'Ensemble', config: { ...recommendedOptimizer(set.signature).config, size: 3 } })],
       ['LabeledFewShot k=4 (fixed demos)', () => compileWith({ name: 'LabeledFewShot', config: { k: 4 } })],
       ['KNNFewShot k=4', () => compileWith({ name: 'KNNFewShot', config: { k: 4 } })],

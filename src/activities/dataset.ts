@@ -56,24 +56,18 @@ function labelOf(signature: Signature): ((e: Example) => string) | undefined {
   return field ? (e) => String(e.outputs[field] ?? '') : undefined;
 }
 
+type RecallFloor = NonNullable<TaskSpec['gate']['recallFloor']>;
+
 /**
  * The recall floor the validation split must be able to judge: the spec's, when its optimizer ranks
  * candidates on that split (for the others validation rows are only training rows lost).
  */
-function floorToJudge(spec: TaskSpec): TaskSpec['gate']['recallFloor'] {
+function floorToJudge(spec: TaskSpec): RecallFloor | undefined {
   return ranksOnValidation(spec.optimizer) ? spec.gate.recallFloor : undefined;
 }
 
-/** The recall floor's label gets enough validation rows to judge it, where the pool has them. */
-function minValRows(spec: TaskSpec): Record<string, number> {
-  const floor = floorToJudge(spec);
-  return floor ? { [floor.label]: MIN_ROWS_TO_JUDGE_RECALL } : {};
-}
-
 /** Why the validation split cannot judge the recall floor its optimizer ranks by, if it cannot. */
-function valWarning(spec: TaskSpec, signature: Signature, pool: readonly Example[], val: readonly Example[]): string | undefined {
-  const floor = floorToJudge(spec);
-  const label = labelOf(signature);
+function valWarning(floor: RecallFloor | undefined, label: ((e: Example) => string) | undefined, pool: readonly Example[], val: readonly Example[]): string | undefined {
   if (!floor || !label) return undefined;
   const rowsOf = (rows: readonly Example[]) => rows.filter((e) => label(e) === floor.label).length;
   return recallFloorWarning({ val: rowsOf(val), pool: rowsOf(pool) }, floor);
@@ -90,10 +84,14 @@ export function datasetActivities({ store, baseDir }: Deps): Pick<KkachiActiviti
       const feedback = feedbackExamples(signature, await store.listFeedback(spec.name)).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
       const pool = trainingPool([...seeds, ...feedback], holdout);
 
-      const { train, val } = splitTrainVal(pool, { valFraction: spec.data.valFraction, seed: spec.optimizer.seed, labelOf: labelOf(signature), minValRows: minValRows(spec) });
+      const label = labelOf(signature);
+      // The recall floor's label gets enough validation rows to judge it, where the pool has them.
+      const floor = floorToJudge(spec);
+      const minValRows = floor ? { [floor.label]: MIN_ROWS_TO_JUDGE_RECALL } : {};
+      const { train, val } = splitTrainVal(pool, { valFraction: spec.data.valFraction, seed: spec.optimizer.seed, labelOf: label, minValRows });
       const snapshot = await store.putDataset({ task: spec.name, train, val, holdout });
       activityLog().info('dataset built', { task: spec.name, cycle, datasetId: snapshot.id, train: train.length, val: val.length, holdout: holdout.length });
-      const warning = valWarning(spec, signature, pool, val);
+      const warning = valWarning(floor, label, pool, val);
       if (warning) activityLog().warn(warning, { task: spec.name, cycle, datasetId: snapshot.id });
       return {
         datasetId: snapshot.id,

@@ -2,7 +2,8 @@
  * DSPy's Ensemble teleprompter, fed by a random search: the best `size` candidates with distinct
  * prompts (demos and instructions) of a BootstrapFewShotWithRandomSearch vote on every input
  * (ensemble.ts). DSPy leaves the voters to the caller; here they are the search's best, and the
- * ensemble's own valset score is reported beside theirs so the choice stays visible. Like DSPy's, it always returns the ensemble; the gate judges it.
+ * ensemble's own valset score is reported beside theirs so the choice stays visible. Like DSPy's, it
+ * always returns the ensemble; the gate judges it.
  */
 import { z } from 'zod';
 import { canonicalJson } from '../canonical';

@@ -34,7 +34,7 @@ const RANK_ON_VALIDATION: readonly string[] = ['BootstrapFewShotWithRandomSearch
  * Ensemble do; Routing does when its optimizer or one of its routes' does. The others never read it,
  * so rows moved into it are only lost to training.
  */
-export function ranksOnValidation(choice: { name: string; config?: Record<string, unknown> }): boolean {
+export function ranksOnValidation(choice: OptimizerChoiceInput): boolean {
   if (RANK_ON_VALIDATION.includes(choice.name)) return true;
   if (choice.name !== 'Routing') return false;
   const { optimizer, routes } = (choice.config ?? {}) as { optimizer?: OptimizerChoiceInput; routes?: Record<string, OptimizerChoiceInput> };
